@@ -1,0 +1,81 @@
+/*
+ * spawn.h - start a child with an exact fd map, credentials, session and directory.
+ *
+ * Plain C, no JNI: spawn_jni.c marshals Java values into a struct fe_spawn_req,
+ * and the C tests call fe_spawn() directly.
+ */
+#ifndef FORKEXEC_SPAWN_H
+#define FORKEXEC_SPAWN_H
+
+#include <sys/types.h>
+
+/* How one child fd is set up (mirrors ChildFD). */
+enum fe_fd_kind {
+    FE_FD_INHERIT = 0,       /* a dup of parent_fd */
+    FE_FD_PARENT_READS = 1,  /* a pipe: the child writes, the parent reads */
+    FE_FD_PARENT_WRITES = 2  /* a pipe: the parent writes, the child reads */
+};
+
+/* Steps that can fail; reported with an errno (SpawnException.step()). */
+enum fe_step {
+    FE_STEP_NONE = 0,
+    FE_STEP_PIPE,
+    FE_STEP_CLONE,
+    FE_STEP_SETSID,
+    FE_STEP_SETGROUPS,
+    FE_STEP_SETGID,
+    FE_STEP_SETUID,
+    FE_STEP_CHDIR,
+    FE_STEP_FD,
+    FE_STEP_CLOSE,
+    FE_STEP_EXEC,
+    FE_STEP_MEMORY
+};
+
+/* How the child is created. */
+enum fe_mechanism {
+    FE_MECH_AUTO = 0,     /* probe: clone-vm when it works here, else fork */
+    FE_MECH_CLONE_VM = 1, /* clone(CLONE_VM|CLONE_VFORK) on a separate stack */
+    FE_MECH_FORK = 2      /* a plain fork (clone without CLONE_VM) */
+};
+
+struct fe_spawn_req {
+    char *const *argv;  /* NULL-terminated */
+    char *const *envp;  /* NULL-terminated */
+    char *const *paths; /* candidate files to execve, in order; NULL-terminated */
+    const char *dir;    /* chdir target, or NULL */
+    int nfds;
+    const int *child_fds;  /* nfds entries: the child's fd numbers */
+    const int *kinds;      /* nfds entries: enum fe_fd_kind */
+    const int *parent_fds; /* nfds entries: the parent fd for FE_FD_INHERIT */
+    int nonblocking;       /* parent ends of pipes get O_NONBLOCK */
+    int new_session;
+    int set_uid, set_gid;
+    uid_t uid;
+    gid_t gid;
+    int ngroups;          /* -1: leave supplementary groups alone */
+    const gid_t *groups;
+};
+
+struct fe_spawn_result {
+    pid_t pid;
+    int pidfd;
+    int *parent_ends; /* caller-provided, nfds entries: our end of each pipe, -1 for inherit */
+    int step;         /* enum fe_step; FE_STEP_NONE on success */
+    int err;          /* errno of the failed step */
+    int detail;       /* for exec: index of the candidate path the errno belongs to; else -1 */
+};
+
+/* Chooses the mechanism once per process; returns the one in force. */
+int fe_spawn_init(int mechanism);
+
+/* 0 on success (pid, pidfd, parent_ends set); -1 with step/err/detail set, nothing left behind. */
+int fe_spawn(const struct fe_spawn_req *req, struct fe_spawn_result *res);
+
+/* Undoes a successful fe_spawn the caller cannot hand on: SIGKILL, reap, close every fd. */
+void fe_spawn_discard(struct fe_spawn_result *res, int nfds);
+
+/* How many children each mechanism started (index: enum fe_mechanism). */
+long fe_spawn_count(int mechanism);
+
+#endif

@@ -1,0 +1,84 @@
+package dev.forkexec;
+
+/**
+ * How a child ended: an exit code, or the signal that killed it (and whether it dumped core).
+ * Immutable; compares by content.
+ */
+public final class ExitStatus {
+    /** waitid(2) si_code values (Linux, all architectures). */
+    private static final int CLD_EXITED = 1;
+    private static final int CLD_KILLED = 2;
+    private static final int CLD_DUMPED = 3;
+
+    private final int exitCode;
+    private final int signal;
+    private final boolean coreDumped;
+
+    private ExitStatus(int exitCode, int signal, boolean coreDumped) {
+        this.exitCode = exitCode;
+        this.signal = signal;
+        this.coreDumped = coreDumped;
+    }
+
+    /** A child that called exit(code); code is taken modulo 256 as the kernel does. */
+    public static ExitStatus exited(int code) {
+        return new ExitStatus(code & 0xff, 0, false);
+    }
+
+    /** A child ended by a signal. */
+    public static ExitStatus killed(int signal, boolean coreDumped) {
+        if (signal <= 0) throw new IllegalArgumentException("signal must be positive, was " + signal);
+        return new ExitStatus(-1, signal, coreDumped);
+    }
+
+    /** Decodes {@code (si_code << 8) | si_status} as the native layer reports it. */
+    static ExitStatus fromWaitid(int encoded) {
+        int code = encoded >>> 8;
+        int status = encoded & 0xff;
+        switch (code) {
+            case CLD_EXITED: return exited(status);
+            case CLD_KILLED: return killed(status, false);
+            case CLD_DUMPED: return killed(status, true);
+            default: throw new IllegalStateException("waitid reported si_code " + code + " for an exited child");
+        }
+    }
+
+    /** 0..255 when the child exited; -1 when a signal ended it. */
+    public int exitCode() {
+        return exitCode;
+    }
+
+    /** The signal that ended the child; 0 when it exited. */
+    public int signal() {
+        return signal;
+    }
+
+    /** True when the signal made the child dump core. */
+    public boolean coreDumped() {
+        return coreDumped;
+    }
+
+    /** {@code exitCode() == 0}. */
+    public boolean isSuccess() {
+        return exitCode == 0;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof ExitStatus)) return false;
+        ExitStatus e = (ExitStatus) o;
+        return e.exitCode == exitCode && e.signal == signal && e.coreDumped == coreDumped;
+    }
+
+    @Override
+    public int hashCode() {
+        return (exitCode * 31 + signal) * 2 + (coreDumped ? 1 : 0);
+    }
+
+    /** {@code "exit 0"}, or {@code "signal 9 (SIGKILL)"} with {@code ", core dumped"} when it did. */
+    @Override
+    public String toString() {
+        if (signal == 0) return "exit " + exitCode;
+        return "signal " + signal + " (" + Signals.name(signal) + ")" + (coreDumped ? ", core dumped" : "");
+    }
+}

@@ -1,0 +1,42 @@
+package dev.forkexec;
+
+import java.io.IOException;
+
+/**
+ * A child could not be started. {@link #step()} names what failed (for example {@code "exec"},
+ * {@code "chdir"}, {@code "setuid"}, {@code "fd"}) and {@link #errno()} why; the message reads like
+ * {@code exec /no/such: No such file or directory (ENOENT)}. When this is thrown the child, if one
+ * was created, has already been reaped and every fd made for it closed.
+ */
+public class SpawnException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    private final String step;
+    private final int errno;
+
+    /** A failure of {@code step} with {@code errno}; {@code message} should name both. */
+    public SpawnException(String step, int errno, String message) {
+        super(message);
+        this.step = step;
+        this.errno = errno;
+    }
+
+    /**
+     * One of "exec", "chdir", "setgroups", "setgid", "setuid", "setsid", "fd", "clone", "pipe", or
+     * "memory" (the parent could not allocate what the child needs).
+     */
+    public String step() {
+        return step;
+    }
+
+    /** The errno the failing step reported, e.g. 2 for ENOENT. */
+    public int errno() {
+        return errno;
+    }
+
+    /** Builds the exception from what the native layer reported. */
+    static SpawnException of(String step, int errno, String subject) {
+        String where = subject == null || subject.isEmpty() ? step : step + " " + subject;
+        return new SpawnException(step, errno, where + ": " + NativePosix.errnoText(errno));
+    }
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Native test harness, run by exec-maven-plugin in process-test-classes:
+#   bash src/test/c/build.sh <project.build.directory>
+#
+#  * src/test/c/*_probe.c -> <target>/test-bin/<name>  (helper binaries for JUnit
+#    tests; found through the forkexec.testbin system property)
+#  * src/test/c/*_test.c  -> <target>/test-bin/<name>, linked with the main C
+#    sources listed on a "// sources: a.c b.c" line at the top of the file, then RUN;
+#    any failure fails the build. Each test runs with line-buffered stdout (so its
+#    output/seed shows up even if it hangs) under a timeout of
+#    ${FORKEXEC_C_TEST_TIMEOUT:-300} seconds; a timeout counts as a failure.
+#  * if aarch64-linux-gnu-gcc is on PATH, every src/main/c/*.c is compiled (-c)
+#    for aarch64 into <target>/cross-aarch64/ to prove it builds there.
+set -euo pipefail
+
+if [ $# -ne 1 ]; then
+    echo "usage: $0 <project.build.directory>" >&2
+    exit 2
+fi
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BASEDIR="$(cd "$SCRIPT_DIR/../../.." && pwd)"
+TARGET="$(mkdir -p "$1" && cd "$1" && pwd)"
+MAIN_C="$BASEDIR/src/main/c"
+TEST_C="$BASEDIR/src/test/c"
+BIN="$TARGET/test-bin"
+JNI_GEN="$TARGET/generated-sources/jni"
+
+CC="${CC:-gcc}"
+WARN=(-Wall -Wextra -Werror)
+CFLAGS=(-O2 -std=gnu11 -D_GNU_SOURCE "${WARN[@]}")
+
+mkdir -p "$BIN"
+shopt -s nullglob
+
+# --- probes -----------------------------------------------------------------
+for src in "$TEST_C"/*_probe.c; do
+    name="$(basename "$src" .c)"
+    echo "[build.sh] probe  $name"
+    "$CC" "${CFLAGS[@]}" -I"$MAIN_C" -o "$BIN/$name" "$src"
+done
+
+# --- C unit tests -----------------------------------------------------------
+tests=("$TEST_C"/*_test.c)
+failed=()
+for src in "${tests[@]}"; do
+    name="$(basename "$src" .c)"
+    extra=()
+    # "// sources: a.c b.c" must be within the first 5 lines.
+    line="$(head -n 5 "$src" | grep -m1 -E '^[[:space:]]*//[[:space:]]*sources:' || true)"
+    if [ -n "$line" ]; then
+        for s in ${line#*sources:}; do
+            if [ ! -f "$MAIN_C/$s" ]; then
+                echo "[build.sh] ERROR: $src lists missing source src/main/c/$s" >&2
+                exit 1
+            fi
+            extra+=("$MAIN_C/$s")
+        done
+    fi
+    echo "[build.sh] test   $name (+ ${extra[*]##*/})"
+    "$CC" "${CFLAGS[@]}" -I"$MAIN_C" -o "$BIN/$name" "$src" "${extra[@]}"
+done
+TIMEOUT="${FORKEXEC_C_TEST_TIMEOUT:-300}"
+for src in "${tests[@]}"; do
+    name="$(basename "$src" .c)"
+    echo "[build.sh] run    $name (timeout ${TIMEOUT}s)"
+    if timeout -k 5 "$TIMEOUT" stdbuf -oL -eL "$BIN/$name"; then
+        echo "[build.sh] PASS   $name"
+    else
+        rc=$?
+        if [ "$rc" -eq 124 ]; then
+            echo "[build.sh] FAIL   $name (timed out after ${TIMEOUT}s)" >&2
+        else
+            echo "[build.sh] FAIL   $name (exit $rc)" >&2
+        fi
+        failed+=("$name")
+    fi
+done
+echo "[build.sh] C tests: ${#tests[@]} run, ${#failed[@]} failed"
+if [ ${#failed[@]} -ne 0 ]; then
+    echo "[build.sh] FAILED: ${failed[*]}" >&2
+    exit 1
+fi
+
+# --- aarch64 cross-compile check ---------------------------------------------
+if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1; then
+    if [ -z "${JAVA_HOME:-}" ]; then
+        JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
+    fi
+    CROSS="$TARGET/cross-aarch64"
+    mkdir -p "$CROSS"
+    n=0
+    for src in "$MAIN_C"/*.c; do
+        name="$(basename "$src" .c)"
+        aarch64-linux-gnu-gcc "${CFLAGS[@]}" -fPIC -c \
+            -I"$JAVA_HOME/include" -I"$JAVA_HOME/include/linux" \
+            -I"$JNI_GEN" -I"$MAIN_C" \
+            -o "$CROSS/$name.o" "$src"
+        n=$((n + 1))
+    done
+    echo "[build.sh] aarch64 cross-compile: DONE ($n files -> $CROSS)"
+else
+    echo "[build.sh] aarch64 cross-compile: SKIPPED (aarch64-linux-gnu-gcc not on PATH)"
+fi
