@@ -1,0 +1,55 @@
+/*
+ * epoll_jni.c - JNI glue for dev.forkexec.NativeEpoll: marshalling only; the
+ * syscalls are in epoll.c.
+ */
+#include <jni.h>
+#include <stdint.h>
+
+#include "dev_forkexec_NativeEpoll.h"
+#include "epoll.h"
+
+JNIEXPORT jint JNICALL Java_dev_forkexec_NativeEpoll_create(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    return fe_epoll_create();
+}
+
+JNIEXPORT jint JNICALL Java_dev_forkexec_NativeEpoll_eventfd(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    return fe_eventfd_create();
+}
+
+JNIEXPORT jint JNICALL Java_dev_forkexec_NativeEpoll_ctl(JNIEnv *env, jclass cls, jint epfd, jint op, jint fd,
+                                                        jint events, jlong token) {
+    (void)env;
+    (void)cls;
+    return fe_epoll_ctl(epfd, op, fd, (uint32_t)events, (uint64_t)token);
+}
+
+JNIEXPORT jint JNICALL Java_dev_forkexec_NativeEpoll_await(JNIEnv *env, jclass cls, jint epfd, jlongArray tokens,
+                                                          jintArray events, jint timeoutMillis) {
+    (void)cls;
+    uint64_t t[256];
+    uint32_t e[256];
+    jsize max = (*env)->GetArrayLength(env, tokens);
+    if ((*env)->GetArrayLength(env, events) < max) max = (*env)->GetArrayLength(env, events);
+    int n = fe_epoll_wait(epfd, t, e, max, timeoutMillis);
+    if (n > 0) {
+        (*env)->SetLongArrayRegion(env, tokens, 0, n, (const jlong *)t);
+        (*env)->SetIntArrayRegion(env, events, 0, n, (const jint *)e);
+    }
+    return n;
+}
+
+JNIEXPORT jint JNICALL Java_dev_forkexec_NativeEpoll_signal(JNIEnv *env, jclass cls, jint efd) {
+    (void)env;
+    (void)cls;
+    return fe_eventfd_signal(efd);
+}
+
+JNIEXPORT void JNICALL Java_dev_forkexec_NativeEpoll_drain(JNIEnv *env, jclass cls, jint efd) {
+    (void)env;
+    (void)cls;
+    fe_eventfd_drain(efd);
+}

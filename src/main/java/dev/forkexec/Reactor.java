@@ -1,0 +1,274 @@
+package dev.forkexec;
+
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An event loop that runs children for {@link ProcessProtocol}s (Twisted's
+ * {@code reactor.spawnProcess}). One thread per reactor waits in {@code epoll_wait} on every
+ * child's pipes and pidfd, plus an eventfd other threads use to wake it: no thread per child, no
+ * timer polling {@code waitpid}.
+ *
+ * <pre>{@code
+ * try (Reactor reactor = Reactor.create()) {
+ *     ChildProcess p = reactor.spawnProcess(new ProcessProtocol() {
+ *         public void outReceived(ByteBuffer data) { System.out.print(StandardCharsets.UTF_8.decode(data)); }
+ *     }, ProcessSpec.command("echo", "hello").build());
+ *     System.out.println(p.onExit().join());
+ * }
+ * }</pre>
+ *
+ * <p>The thread is a daemon named {@code forkexec-reactor-N}. {@link #close()} SIGKILLs every live
+ * child, reaps it, delivers its {@code processEnded}, then ends the thread; later spawns throw
+ * {@link IllegalStateException}. Children are reaped only through their pidfds, so children started
+ * by {@link ProcessBuilder} or other libraries in the same JVM keep their exit statuses.
+ */
+public final class Reactor implements AutoCloseable {
+    static final System.Logger LOG = System.getLogger(Reactor.class.getName());
+    /** Bytes read per read(2); one buffer per reactor, lent to childDataReceived. */
+    static final int READ_BUFFER_SIZE = 64 * 1024;
+    /** Queued stdin bytes above which a streaming producer is paused. */
+    static final int HIGH_WATER_MARK = 64 * 1024;
+    private static final long WAKE_TOKEN = 0;
+    private static final int MAX_EVENTS = 256;
+    private static final AtomicInteger NAMES = new AtomicInteger();
+
+    /** Something registered in the poll set. */
+    interface Handler {
+        void ready(int events);
+    }
+
+    private final int epfd;
+    private final int wakefd;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean wakePending = new AtomicBoolean();
+    private final Set<ChildProcess> live = ConcurrentHashMap.newKeySet();
+    private final Object lifecycle = new Object();
+    private boolean closing; // guarded by lifecycle
+    private int pendingSpawns; // guarded by lifecycle
+    private volatile boolean terminated;
+    /** Set while this thread is inside spawnProcess, so close() from connectionMade cannot wait on itself. */
+    private final ThreadLocal<Boolean> spawning = ThreadLocal.withInitial(() -> false);
+
+    // Loop thread only.
+    private final Map<Long, Handler> handlers = new HashMap<>();
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+    private long nextToken = WAKE_TOKEN + 1;
+
+    private Reactor() {
+        int ep = NativeEpoll.create();
+        if (ep < 0) throw new IllegalStateException("epoll_create1 failed: " + NativePosix.errnoText(-ep));
+        int wake = NativeEpoll.eventfd();
+        if (wake < 0) {
+            NativePosix.close(ep);
+            throw new IllegalStateException("eventfd failed: " + NativePosix.errnoText(-wake));
+        }
+        int err = NativeEpoll.ctl(ep, NativeEpoll.CTL_ADD, wake, NativeEpoll.EPOLLIN, WAKE_TOKEN);
+        if (err != 0) {
+            NativePosix.close(ep);
+            NativePosix.close(wake);
+            throw new IllegalStateException("epoll_ctl on the eventfd failed: " + NativePosix.errnoText(err));
+        }
+        this.epfd = ep;
+        this.wakefd = wake;
+        this.thread = new Thread(this::loop, "forkexec-reactor-" + NAMES.incrementAndGet());
+        thread.setDaemon(true);
+    }
+
+    /** A new event loop with its own poll thread. */
+    public static Reactor create() {
+        Reactor r = new Reactor();
+        r.thread.start();
+        return r;
+    }
+
+    /**
+     * Starts a child for {@code protocol}. Returns once the child has exec'd; an exec failure (missing
+     * file, no permission, bad directory, failed setuid, ...) throws {@link SpawnException} here, and
+     * then the protocol is never called and nothing is left behind. {@code connectionMade} runs on
+     * this thread before this method returns; every later callback runs on the reactor's thread.
+     *
+     * @throws IllegalStateException once {@link #close()} has begun
+     */
+    public ChildProcess spawnProcess(ProcessProtocol protocol, ProcessSpec spec) throws SpawnException {
+        Objects.requireNonNull(protocol, "protocol");
+        Objects.requireNonNull(spec, "spec");
+        synchronized (lifecycle) {
+            if (closing) throw new IllegalStateException("this Reactor is closed; create a new one to spawn");
+            pendingSpawns++;
+        }
+        spawning.set(true);
+        try {
+            ChildProcess child = new ChildProcess(this, Subprocess.startNonBlocking(spec), protocol);
+            live.add(child);
+            ChildProcess.call(child, "connectionMade", -1, () -> protocol.connectionMade(child));
+            execute(child::attach);
+            return child;
+        } finally {
+            spawning.set(false);
+            synchronized (lifecycle) {
+                pendingSpawns--;
+            }
+            wake();
+        }
+    }
+
+    /**
+     * SIGKILLs every live child, reaps it, delivers its {@code processEnded}, then stops the thread.
+     * Blocks until that is done, unless called from a callback (then it returns at once and the loop
+     * finishes the work after the callback). Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (!closing) {
+                closing = true;
+                execute(this::killAll);
+            }
+        }
+        if (Thread.currentThread() == thread || spawning.get()) return;
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    /** Whether {@link #close()} has begun. */
+    public boolean isClosed() {
+        synchronized (lifecycle) {
+            return closing;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Reactor[" + thread.getName() + ", " + live.size() + " live" + (isClosed() ? ", closed" : "") + "]";
+    }
+
+    // ------------------------------------------------------------ used by ChildProcess
+
+    boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Runs {@code task} on the loop thread, after whatever is running there now. */
+    void execute(Runnable task) {
+        tasks.add(task);
+        if (!inLoop()) wake();
+    }
+
+    private void wake() {
+        if (wakePending.compareAndSet(false, true)) NativeEpoll.signal(wakefd);
+    }
+
+    long register(Handler handler) {
+        long token = nextToken++;
+        handlers.put(token, handler);
+        return token;
+    }
+
+    void unregister(long token) {
+        handlers.remove(token);
+    }
+
+    /** epoll_ctl; a failure here is a bug in the bookkeeping, never the user's doing. */
+    void control(int op, int fd, int events, long token) {
+        int err = NativeEpoll.ctl(epfd, op, fd, events, token);
+        if (err != 0) {
+            throw new IllegalStateException("epoll_ctl(op " + op + ", fd " + fd + ") failed: " + NativePosix.errnoText(err));
+        }
+    }
+
+    ByteBuffer readBuffer() {
+        return readBuffer;
+    }
+
+    boolean closing() {
+        synchronized (lifecycle) {
+            return closing;
+        }
+    }
+
+    void ended(ChildProcess child) {
+        live.remove(child);
+    }
+
+    // ------------------------------------------------------------ the loop
+
+    private void loop() {
+        long[] tokens = new long[MAX_EVENTS];
+        int[] events = new int[MAX_EVENTS];
+        try {
+            while (!finished()) {
+                runTasks();
+                int n = NativeEpoll.await(epfd, tokens, events, tasks.isEmpty() ? -1 : 0);
+                if (n < 0) throw new IllegalStateException("epoll_wait failed: " + NativePosix.errnoText(-n));
+                for (int i = 0; i < n; i++) {
+                    if (tokens[i] == WAKE_TOKEN) {
+                        wakePending.set(false);
+                        NativeEpoll.drain(wakefd);
+                        continue;
+                    }
+                    Handler h = handlers.get(tokens[i]);
+                    if (h == null) continue; // closed earlier in this batch
+                    try {
+                        h.ready(events[i]);
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.ERROR, "forkexec reactor: handling an event failed", e);
+                    }
+                }
+            }
+        } catch (Throwable t) {
+            LOG.log(Level.ERROR, "forkexec reactor: the loop stopped on an unexpected error", t);
+            throw t;
+        } finally {
+            terminated = true;
+            NativePosix.close(epfd);
+            NativePosix.close(wakefd);
+        }
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "forkexec reactor: a task failed", e);
+            }
+        }
+    }
+
+    /** Done once closing, no spawn is half-way, no child is left and no task waits. */
+    private boolean finished() {
+        synchronized (lifecycle) {
+            return closing && pendingSpawns == 0 && live.isEmpty() && tasks.isEmpty();
+        }
+    }
+
+    private void killAll() {
+        List<ChildProcess> children = new ArrayList<>(live);
+        for (ChildProcess c : children) c.killForClose();
+    }
+
+    /** Whether the loop thread has ended. */
+    boolean isTerminated() {
+        return terminated;
+    }
+}
