@@ -484,6 +484,7 @@ public final class ChildProcess implements ProcessTransport {
             Producer stop;
             synchronized (this) {
                 open = false;
+                lost = !closeRequested; // not our doing: later writes are dropped, as after the child closed
                 stop = producer;
                 producer = null;
                 queue.clear();

@@ -215,8 +215,9 @@ public final class Reactor implements AutoCloseable {
         long[] tokens = new long[MAX_EVENTS];
         int[] events = new int[MAX_EVENTS];
         try {
-            while (!finished()) {
+            for (;;) {
                 runTasks();
+                if (finished()) break;
                 int n = NativeEpoll.await(epfd, tokens, events, tasks.isEmpty() ? -1 : 0);
                 if (n < 0) throw new IllegalStateException("epoll_wait failed: " + NativePosix.errnoText(-n));
                 for (int i = 0; i < n; i++) {
