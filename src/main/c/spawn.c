@@ -230,38 +230,26 @@ static int child_main(void *arg) {
 
 /* ----------------------------------------------------------------- parent */
 
-struct child_stack {
-    void *base;
-    size_t size;
-};
+static size_t stack_mapping_size(void) { return CHILD_STACK_SIZE + (size_t)sysconf(_SC_PAGESIZE); }
 
-static void free_stack(void *p) {
-    struct child_stack *s = p;
-    munmap(s->base, s->size);
-    free(s);
-}
+static void free_stack(void *base) { munmap(base, stack_mapping_size()); }
 
 static void create_stack_key(void) { pthread_key_create(&stack_key, free_stack); }
 
-/* One cached stack per spawning thread (freed when the thread ends), with a guard page. */
+/* One cached stack per spawning thread (unmapped when the thread ends), with a guard page below. */
 static void *thread_stack_top(void) {
     pthread_once(&stack_key_once, create_stack_key);
-    struct child_stack *s = pthread_getspecific(stack_key);
-    if (s == NULL) {
-        size_t page = (size_t)sysconf(_SC_PAGESIZE);
-        size_t size = CHILD_STACK_SIZE + page;
-        void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+    size_t size = stack_mapping_size();
+    void *base = pthread_getspecific(stack_key);
+    if (base == NULL) {
+        base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
         if (base == MAP_FAILED) return NULL;
-        s = malloc(sizeof *s);
-        if (s == NULL || mprotect(base, page, PROT_NONE) != 0 || pthread_setspecific(stack_key, s) != 0) {
+        if (mprotect(base, size - CHILD_STACK_SIZE, PROT_NONE) != 0 || pthread_setspecific(stack_key, base) != 0) {
             munmap(base, size);
-            free(s);
             return NULL;
         }
-        s->base = base;
-        s->size = size;
     }
-    return (char *)s->base + s->size; /* stacks grow down on x86_64 and arm64 */
+    return (char *)base + size; /* stacks grow down on x86_64 and arm64 */
 }
 
 /* No JVM signal handler may run in the child before it resets them. */
@@ -390,7 +378,7 @@ void fe_spawn_discard(struct fe_spawn_result *res, int nfds) {
 
 int fe_spawn(const struct fe_spawn_req *req, struct fe_spawn_result *res) {
     int n = req->nfds;
-    int errpipe[2] = {-1, -1};
+    int err_read = -1, err_write = -1; /* the error pipe */
     res->pid = -1;
     res->pidfd = -1;
     res->step = FE_STEP_NONE;
@@ -407,16 +395,19 @@ int fe_spawn(const struct fe_spawn_req *req, struct fe_spawn_result *res) {
     }
     for (int i = 0; i < n; i++) sources[i] = -1;
     if (make_pipes(req, res, sources) < 0) goto out;
-    if (pipe2(errpipe, O_CLOEXEC) < 0) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0) {
         failed(res, FE_STEP_PIPE, errno, -1);
         goto out;
     }
-    if (fe_fdplan_compute(req->child_fds, sources, n, errpipe[1], &plan) < 0) {
+    err_read = fds[0];
+    err_write = fds[1];
+    if (fe_fdplan_compute(req->child_fds, sources, n, err_write, &plan) < 0) {
         failed(res, FE_STEP_FD, EINVAL, -1);
         goto out;
     }
     struct rlimit lim;
-    struct child c = {.req = req, .plan = &plan, .errfd = errpipe[1], .maxfd = 65536};
+    struct child c = {.req = req, .plan = &plan, .errfd = err_write, .maxfd = 65536};
     if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < INT32_MAX)
         c.maxfd = (int)lim.rlim_cur;
 
@@ -427,10 +418,10 @@ int fe_spawn(const struct fe_spawn_req *req, struct fe_spawn_result *res) {
         goto out;
     }
     close_child_ends(req, sources);
-    close_fd(&errpipe[1]);
+    close_fd(&err_write);
 
     int record[3];
-    if (await_exec(errpipe[0], record) < 0) {
+    if (await_exec(err_read, record) < 0) {
         reap(pidfd);
         close(pidfd);
         failed(res, record[0], record[1], record[2]);
@@ -441,8 +432,8 @@ int fe_spawn(const struct fe_spawn_req *req, struct fe_spawn_result *res) {
     rc = 0;
 out:
     if (sources != NULL) close_child_ends(req, sources);
-    close_fd(&errpipe[0]);
-    close_fd(&errpipe[1]);
+    close_fd(&err_read);
+    close_fd(&err_write);
     if (rc < 0)
         for (int i = 0; i < n; i++) close_fd(&res->parent_ends[i]);
     free(sources);
