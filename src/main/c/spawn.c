@@ -26,6 +26,14 @@
 #include "fdplan.h"
 #include "spawn.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+/* The previous child's frames never returned, so ASan still marks them poisoned. */
+#define FORGET_OLD_FRAMES(base, size) __asan_unpoison_memory_region((base), (size))
+#else
+#define FORGET_OLD_FRAMES(base, size) ((void)(base), (void)(size))
+#endif
+
 #define CHILD_STACK_SIZE (64 * 1024)
 #define KERNEL_NSIG 64
 #define KERNEL_SIGSET_SIZE 8
@@ -249,6 +257,7 @@ static void *thread_stack_top(void) {
             return NULL;
         }
     }
+    FORGET_OLD_FRAMES((char *)base + (size - CHILD_STACK_SIZE), CHILD_STACK_SIZE);
     return (char *)base + size; /* stacks grow down on x86_64 and arm64 */
 }
 
