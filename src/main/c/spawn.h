@@ -27,7 +27,6 @@ enum fe_step {
     FE_STEP_SETUID,
     FE_STEP_CHDIR,
     FE_STEP_FD,
-    FE_STEP_CLOSE,
     FE_STEP_EXEC,
     FE_STEP_MEMORY
 };

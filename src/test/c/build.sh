@@ -6,9 +6,13 @@
 #    tests; found through the forkexec.testbin system property)
 #  * src/test/c/*_test.c  -> <target>/test-bin/<name>, linked with the main C
 #    sources listed on a "// sources: a.c b.c" line at the top of the file, then RUN;
-#    any failure fails the build. Each test runs with line-buffered stdout (so its
+#    any failure fails the build. Each test unbuffers its own stdout (so its
 #    output/seed shows up even if it hangs) under a timeout of
 #    ${FORKEXEC_C_TEST_TIMEOUT:-300} seconds; a timeout counts as a failure.
+#    Each test also runs built with -fsanitize=address,undefined, and under
+#    valgrind --error-exitcode=1 when valgrind is installed (FORKEXEC_EXPECT_MECHANISM=fork
+#    there: valgrind runs CLONE_VM|CLONE_VFORK as a fork and the spawn probe must notice).
+#  * gcc -fanalyzer over every src/main/c/*.c; any finding fails the build.
 #  * if aarch64-linux-gnu-gcc is on PATH, every src/main/c/*.c is compiled (-c)
 #    for aarch64 into <target>/cross-aarch64/ to prove it builds there.
 set -euo pipefail
@@ -59,43 +63,64 @@ for src in "${tests[@]}"; do
     fi
     echo "[build.sh] test   $name (+ ${extra[*]##*/})"
     "$CC" "${CFLAGS[@]}" -I"$MAIN_C" -o "$BIN/$name" "$src" "${extra[@]}"
+    "$CC" "${CFLAGS[@]}" -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+        -I"$MAIN_C" -o "$BIN/$name.asan" "$src" "${extra[@]}"
 done
 TIMEOUT="${FORKEXEC_C_TEST_TIMEOUT:-300}"
+# run_test <label> <command...>: one run under the timeout; a failure is recorded, not fatal yet.
+runs=0
+run_test() {
+    local label="$1"
+    shift
+    runs=$((runs + 1))
+    echo "[build.sh] run    $label (timeout ${TIMEOUT}s)"
+    if timeout -k 5 "$TIMEOUT" "$@"; then
+        echo "[build.sh] PASS   $label"
+    else
+        local rc=$?
+        if [ "$rc" -eq 124 ]; then
+            echo "[build.sh] FAIL   $label (timed out after ${TIMEOUT}s)" >&2
+        else
+            echo "[build.sh] FAIL   $label (exit $rc)" >&2
+        fi
+        failed+=("$label")
+    fi
+}
 for src in "${tests[@]}"; do
     name="$(basename "$src" .c)"
-    echo "[build.sh] run    $name (timeout ${TIMEOUT}s)"
-    if timeout -k 5 "$TIMEOUT" stdbuf -oL -eL "$BIN/$name"; then
-        echo "[build.sh] PASS   $name"
+    run_test "$name" "$BIN/$name"
+    run_test "$name (asan+ubsan)" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 "$BIN/$name.asan"
+    if command -v valgrind >/dev/null 2>&1; then
+        run_test "$name (valgrind)" env FORKEXEC_EXPECT_MECHANISM=fork \
+            valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite "$BIN/$name"
     else
-        rc=$?
-        if [ "$rc" -eq 124 ]; then
-            echo "[build.sh] FAIL   $name (timed out after ${TIMEOUT}s)" >&2
-        else
-            echo "[build.sh] FAIL   $name (exit $rc)" >&2
-        fi
-        failed+=("$name")
+        echo "[build.sh] valgrind not installed: $name not run under it"
     fi
 done
-echo "[build.sh] C tests: ${#tests[@]} run, ${#failed[@]} failed"
+echo "[build.sh] C tests: $runs runs, ${#failed[@]} failed"
 if [ ${#failed[@]} -ne 0 ]; then
     echo "[build.sh] FAILED: ${failed[*]}" >&2
     exit 1
 fi
 
+# --- static analysis -------------------------------------------------------------
+if [ -z "${JAVA_HOME:-}" ]; then
+    JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
+fi
+JNI_INCLUDES=(-I"$JAVA_HOME/include" -I"$JAVA_HOME/include/linux" -I"$JNI_GEN" -I"$MAIN_C")
+for src in "$MAIN_C"/*.c; do
+    "$CC" "${CFLAGS[@]}" -fanalyzer -fPIC -c "${JNI_INCLUDES[@]}" -o /dev/null "$src"
+done
+echo "[build.sh] gcc -fanalyzer: clean ($(ls "$MAIN_C"/*.c | wc -l) files)"
+
 # --- aarch64 cross-compile check ---------------------------------------------
 if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1; then
-    if [ -z "${JAVA_HOME:-}" ]; then
-        JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
-    fi
     CROSS="$TARGET/cross-aarch64"
     mkdir -p "$CROSS"
     n=0
     for src in "$MAIN_C"/*.c; do
         name="$(basename "$src" .c)"
-        aarch64-linux-gnu-gcc "${CFLAGS[@]}" -fPIC -c \
-            -I"$JAVA_HOME/include" -I"$JAVA_HOME/include/linux" \
-            -I"$JNI_GEN" -I"$MAIN_C" \
-            -o "$CROSS/$name.o" "$src"
+        aarch64-linux-gnu-gcc "${CFLAGS[@]}" -fPIC -c "${JNI_INCLUDES[@]}" -o "$CROSS/$name.o" "$src"
         n=$((n + 1))
     done
     echo "[build.sh] aarch64 cross-compile: DONE ($n files -> $CROSS)"

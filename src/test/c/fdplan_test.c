@@ -173,6 +173,7 @@ static void rejects_malformed_maps(void) {
 }
 
 int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IONBF, 0); /* the seed shows even if a run hangs */
     unsigned long long seed = argc > 1 ? strtoull(argv[1], NULL, 10) : 0x9e3779b97f4a7c15ULL ^ (unsigned long long)time(NULL);
     rng = seed ? seed : 1;
     printf("fdplan_test: seed %llu\n", seed);

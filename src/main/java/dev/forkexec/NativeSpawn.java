@@ -15,7 +15,7 @@ final class NativeSpawn {
 
     /** enum fe_step, by index. */
     static final String[] STEPS = {
-        "none", "pipe", "clone", "setsid", "setgroups", "setgid", "setuid", "chdir", "fd", "close", "exec", "memory"
+        "none", "pipe", "clone", "setsid", "setgroups", "setgid", "setuid", "chdir", "fd", "exec", "memory"
     };
 
     static final int MECHANISM;

@@ -98,8 +98,12 @@ public final class Subprocess implements AutoCloseable {
         String subject;
         switch (step) {
             case "exec":
-                subject = detail >= 0 && detail < spec.candidates.length && errno != ENOENT
-                        ? spec.candidates[detail] : program;
+                String file = detail >= 0 && detail < spec.candidates.length ? spec.candidates[detail] : null;
+                if (errno == ENOENT && file != null && new java.io.File(file).isFile()) {
+                    // The file is there: what is missing is its #! interpreter or ELF loader.
+                    return SpawnException.of(step, errno, file, "the file exists; its #! interpreter or ELF loader does not");
+                }
+                subject = file != null && errno != ENOENT ? file : program;
                 break;
             case "chdir":
                 subject = String.valueOf(spec.directory());

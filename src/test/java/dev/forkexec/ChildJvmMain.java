@@ -1,0 +1,115 @@
+package dev.forkexec;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The main class of the child JVMs some tests start (under a trap, as nobody, with other system
+ * properties). Prints {@code key=value} lines on stdout; the first argument picks what it does.
+ */
+public final class ChildJvmMain {
+    private ChildJvmMain() {}
+
+    public static void main(String[] args) throws Exception {
+        switch (args[0]) {
+            case "sigign": // args[1]: the probe
+                System.out.println("jvm-sigign=" + statusField("SigIgn"));
+                String status = run(ProcessSpec.command(args[1], "status").childFDs(Map.of(1, ChildFD.parentReads())).build());
+                for (String line : status.split("\n")) {
+                    String[] kv = line.split(":\\s*");
+                    System.out.println("child-" + kv[0].toLowerCase() + "=" + kv[1].trim());
+                }
+                break;
+            case "setuid": // args[1]: the probe
+                System.out.println("uid=" + statusField("Uid").split("\\s+")[0]);
+                tryCredentials(args[1], System.out);
+                break;
+            case "mechanism":
+                System.out.println("mechanism=" + Subprocess.spawnMechanism());
+                try (Subprocess p = Subprocess.start(ProcessSpec.command("true").childFDs(Map.of()).build())) {
+                    System.out.println("exit=" + p.waitFor());
+                }
+                System.out.println("fork=" + Subprocess.spawnCount("fork"));
+                System.out.println("clone-vm=" + Subprocess.spawnCount("clone-vm"));
+                break;
+            case "loader":
+                System.out.println("mechanism=" + Subprocess.spawnMechanism());
+                try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+                    System.out.println("maps=" + maps.filter(l -> l.contains(NativeLibrary.LIBRARY))
+                            .map(l -> l.substring(l.indexOf('/'))).distinct().collect(Collectors.joining("|")));
+                }
+                try (Stream<Path> tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+                    System.out.println("tmp=" + tmp.map(p -> p.getFileName().toString()).sorted()
+                            .collect(Collectors.joining(",")));
+                }
+                break;
+            case "load":
+                try {
+                    System.out.println("loaded mechanism=" + Subprocess.spawnMechanism());
+                } catch (Throwable t) {
+                    System.out.println("error=" + t.getClass().getName() + ": " + t.getMessage());
+                }
+                break;
+            default:
+                throw new IllegalArgumentException("unknown mode " + args[0]);
+        }
+        System.out.flush();
+    }
+
+    /**
+     * Tries uid(0), gid(0) and groups(0) in turn; prints {@code <step>.step/errno/message} for each,
+     * then how many pipes/pidfds and zombies the attempts left.
+     */
+    static void tryCredentials(String probe, java.io.PrintStream out) throws Exception {
+        java.util.Map<Integer, String> before = ProcFs.pipeAndPidfdFds();
+        java.util.Set<Long> zombiesBefore = ProcFs.zombieChildren();
+        java.util.Map<String, ProcessSpec.Builder> attempts = new java.util.LinkedHashMap<>();
+        attempts.put("setuid", ProcessSpec.command(probe, "ids").uid(0));
+        attempts.put("setgid", ProcessSpec.command(probe, "ids").gid(0));
+        attempts.put("setgroups", ProcessSpec.command(probe, "ids").groups(0));
+        for (Map.Entry<String, ProcessSpec.Builder> a : attempts.entrySet()) {
+            try {
+                run(a.getValue().childFDs(Map.of(1, ChildFD.parentReads())).build());
+                out.println(a.getKey() + ".step=started");
+            } catch (SpawnException e) {
+                out.println(a.getKey() + ".step=" + e.step());
+                out.println(a.getKey() + ".errno=" + e.errno());
+                out.println(a.getKey() + ".message=" + e.getMessage());
+            }
+        }
+        java.util.Map<Integer, String> after = ProcFs.pipeAndPidfdFds();
+        after.keySet().removeAll(before.keySet());
+        java.util.Set<Long> zombies = ProcFs.zombieChildren();
+        zombies.removeAll(zombiesBefore);
+        out.println("pipes-and-pidfds-leaked=" + after.size());
+        out.println("zombies=" + zombies.size());
+    }
+
+    private static String statusField(String name) throws Exception {
+        List<String> lines = Files.readAllLines(Path.of("/proc/self/status"));
+        for (String l : lines) {
+            if (l.startsWith(name + ":")) return l.substring(name.length() + 1).trim();
+        }
+        throw new IllegalStateException("no " + name + " in /proc/self/status");
+    }
+
+    private static String run(ProcessSpec spec) throws Exception {
+        try (Subprocess p = Subprocess.start(spec)) {
+            FileChannel c = p.channel(1);
+            ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+            while (c.read(buf) >= 0) {
+                // to EOF
+            }
+            ExitStatus s = p.waitFor();
+            if (!s.isSuccess()) throw new IllegalStateException(spec + " ended with " + s);
+            return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
+        }
+    }
+}

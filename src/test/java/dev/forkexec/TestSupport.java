@@ -1,0 +1,387 @@
+package dev.forkexec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
+
+/** Helpers shared by the tests: the probe, reading pipes, and what this JVM has open or left behind. */
+final class TestSupport {
+    static final long PID = ProcessHandle.current().pid();
+    static final int NOBODY = 65534;
+    static final int NOGROUP = 65534;
+
+    private TestSupport() {}
+
+    // ------------------------------------------------------------------ the probe
+
+    /** target/test-bin/fd_probe, built from src/test/c/fd_probe.c. */
+    static String probe() {
+        String bin = System.getProperty("forkexec.testbin");
+        if (bin == null) throw new IllegalStateException("system property forkexec.testbin is not set (run through Maven)");
+        Path p = Path.of(bin, "fd_probe");
+        if (!Files.isExecutable(p)) throw new IllegalStateException(p + " is missing: build.sh did not build the probe");
+        return p.toString();
+    }
+
+    /** {@code fd_probe args...} with its default map. */
+    static ProcessSpec.Builder probe(String... args) {
+        List<String> argv = new ArrayList<>();
+        argv.add(probe());
+        argv.addAll(List.of(args));
+        return ProcessSpec.command(argv);
+    }
+
+    /** One line of {@code fd_probe fds}. */
+    record ProbeFd(int fd, long dev, long ino, boolean cloexec, String target) {}
+
+    static Map<Integer, ProbeFd> parseFds(String output) {
+        Map<Integer, ProbeFd> out = new TreeMap<>();
+        for (String line : output.split("\n")) {
+            if (line.isEmpty()) continue;
+            String[] f = line.split(" ", 5);
+            assertEquals(5, f.length, "probe fds line: " + line);
+            ProbeFd p = new ProbeFd(Integer.parseInt(f[0]), Long.parseUnsignedLong(f[1]), Long.parseUnsignedLong(f[2]),
+                    f[3].equals("1"), f[4]);
+            out.put(p.fd(), p);
+        }
+        return out;
+    }
+
+    /** {@code fd_probe modes}: fd to "r", "w" or "rw". */
+    static Map<Integer, String> parseModes(String output) {
+        Map<Integer, String> out = new TreeMap<>();
+        for (String line : output.split("\n")) {
+            if (line.isEmpty()) continue;
+            String[] f = line.split(" ");
+            out.put(Integer.parseInt(f[0]), f[1]);
+        }
+        return out;
+    }
+
+    /** {@code fd_probe ids}: key to value ("uid" to "0", "groups" to "1,2", "cwd" to "/x"). */
+    static Map<String, String> parseIds(String output) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String line = output.strip();
+        int cwd = line.indexOf(" cwd=");
+        assertTrue(cwd > 0, "probe ids line: " + line);
+        for (String kv : line.substring(0, cwd).split(" ")) {
+            int eq = kv.indexOf('=');
+            out.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        out.put("cwd", line.substring(cwd + 5));
+        return out;
+    }
+
+    /** {@code fd_probe status}: "SigBlk" / "SigIgn" to their hex mask. */
+    static Map<String, Long> parseSigLines(String output) {
+        Map<String, Long> out = new TreeMap<>();
+        for (String line : output.split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon < 0) continue;
+            out.put(line.substring(0, colon).trim(), Long.parseUnsignedLong(line.substring(colon + 1).trim(), 16));
+        }
+        return out;
+    }
+
+    static String hex(String s) {
+        StringBuilder b = new StringBuilder();
+        for (byte x : s.getBytes(StandardCharsets.UTF_8)) b.append(String.format("%02x", x & 0xff));
+        return b.toString();
+    }
+
+    // ------------------------------------------------------------------ running children
+
+    /** What a finished child left: its status and everything read from its parentReads pipes. */
+    record Result(ExitStatus status, Map<Integer, String> output) {
+        String out() {
+            return output.getOrDefault(1, "");
+        }
+
+        String err() {
+            return output.getOrDefault(2, "");
+        }
+
+        String fd(int childFD) {
+            return output.getOrDefault(childFD, "");
+        }
+    }
+
+    /** Starts the spec, closes its stdin pipe, reads every parentReads pipe to EOF, reaps it. */
+    static Result run(ProcessSpec spec) throws Exception {
+        try (Subprocess p = Subprocess.start(spec)) {
+            return finish(p);
+        }
+    }
+
+    /** Closes the writers, drains the readers concurrently (no pipe can fill up), and waits. */
+    static Result finish(Subprocess p) throws Exception {
+        Map<Integer, CompletableFuture<String>> readers = new TreeMap<>();
+        for (Map.Entry<Integer, ChildFD> e : p.spec().childFDs().entrySet()) {
+            if (e.getValue().kind() == ChildFD.Kind.PARENT_WRITES) p.channel(e.getKey()).close();
+        }
+        for (Map.Entry<Integer, ChildFD> e : p.spec().childFDs().entrySet()) {
+            if (e.getValue().kind() != ChildFD.Kind.PARENT_READS) continue;
+            ReadableByteChannel c = p.channel(e.getKey());
+            readers.put(e.getKey(), CompletableFuture.supplyAsync(unchecked(() -> readString(c))));
+        }
+        Map<Integer, String> out = new TreeMap<>();
+        for (Map.Entry<Integer, CompletableFuture<String>> e : readers.entrySet()) {
+            try {
+                out.put(e.getKey(), e.getValue().get());
+            } catch (ExecutionException x) {
+                throw new IOException("reading child fd " + e.getKey(), x.getCause());
+            }
+        }
+        return new Result(p.waitFor(), out);
+    }
+
+    private static <T> Supplier<T> unchecked(IOSupplier<T> s) {
+        return () -> {
+            try {
+                return s.get();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+    }
+
+    private interface IOSupplier<T> {
+        T get() throws IOException;
+    }
+
+    /** Reads a blocking channel to EOF. */
+    static byte[] readAll(ReadableByteChannel c) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(8192);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        while (c.read(buf) >= 0) {
+            out.write(buf.array(), 0, buf.position());
+            buf.clear();
+        }
+        out.write(buf.array(), 0, buf.position());
+        return out.toByteArray();
+    }
+
+    static String readString(ReadableByteChannel c) throws IOException {
+        return new String(readAll(c), StandardCharsets.UTF_8);
+    }
+
+    /** Runs the spec and fails unless it exits 0; returns fd 1's text. */
+    static String output(ProcessSpec spec) throws Exception {
+        Result r = run(spec);
+        assertEquals(ExitStatus.exited(0), r.status(), () -> spec + " failed; stderr: " + r.err());
+        return r.out();
+    }
+
+    /** A reaped {@code true} that leaves us holding one pipe end per entry: raw fds via {@link Subprocess#fd}. */
+    static Subprocess pipes(Map<Integer, ChildFD> map) throws Exception {
+        Subprocess p = Subprocess.start(ProcessSpec.command("true").childFDs(map).build());
+        p.waitFor();
+        return p;
+    }
+
+    // ------------------------------------------------------------------ this JVM's fds and children
+
+    /** This JVM's fds that are pipes or pidfds, fd to readlink target. */
+    static Map<Integer, String> pipeAndPidfdFds() throws IOException {
+        return ProcFs.pipeAndPidfdFds();
+    }
+
+    /** Every fd of this JVM, fd to readlink target (the listing's own fd may show as a directory). */
+    static Map<Integer, String> openFds() throws IOException {
+        return ProcFs.openFds();
+    }
+
+    /** The pids of this JVM's children that are zombies (exited, not reaped). */
+    static Set<Long> zombieChildren() throws IOException {
+        return ProcFs.zombieChildren();
+    }
+
+    /** Whether pid is a child of this JVM (alive or zombie). */
+    static boolean isOurChild(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]) == PID;
+        } catch (IOException gone) {
+            return false;
+        }
+    }
+
+    /** Asserts the spawn fails with a SpawnException and leaves no pipe, pidfd or zombie behind. */
+    static SpawnException assertFailsCleanly(ProcessSpec spec) throws IOException {
+        Map<Integer, String> fdsBefore = pipeAndPidfdFds();
+        Set<Long> zombiesBefore = zombieChildren();
+        SpawnException e = assertThrows(SpawnException.class, () -> Subprocess.start(spec).close(),
+                () -> spec + " should not start");
+        assertEquals(fdsBefore, pipeAndPidfdFds(), "pipes/pidfds leaked by the failed spawn of " + spec);
+        assertEquals(zombiesBefore, zombieChildren(), "zombies left by the failed spawn of " + spec);
+        return e;
+    }
+
+    /** The raw fd this JVM has open on {@code file} (exactly one must exist). */
+    static int fdOf(Path file) throws IOException {
+        String real = file.toRealPath().toString();
+        List<Integer> hits = new ArrayList<>();
+        for (Map.Entry<Integer, String> e : openFds().entrySet()) {
+            if (e.getValue().equals(real)) hits.add(e.getKey());
+        }
+        assertEquals(1, hits.size(), () -> "fds open on " + real + ": " + hits);
+        return hits.get(0);
+    }
+
+    /** st_dev and st_ino of what our fd refers to. */
+    static long[] devIno(int fd) throws IOException {
+        Path p = Path.of("/proc/self/fd/" + fd);
+        return new long[] {((Number) Files.getAttribute(p, "unix:dev")).longValue(),
+            ((Number) Files.getAttribute(p, "unix:ino")).longValue()};
+    }
+
+    /** Whether our fd has FD_CLOEXEC (O_CLOEXEC, 02000000, in the fdinfo flags). */
+    static boolean isCloexec(int fd) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
+            if (line.startsWith("flags:")) return (Long.parseLong(line.substring(6).trim(), 8) & 02000000) != 0;
+        }
+        throw new IOException("no flags in /proc/self/fdinfo/" + fd);
+    }
+
+    /** Asserts the child's fd refers to the same open file as our fd. */
+    static void assertSameFile(int ourFd, ProbeFd child, String what) throws IOException {
+        long[] di = devIno(ourFd);
+        assertEquals(di[0], child.dev(), what + ": st_dev of child fd " + child.fd() + " vs our fd " + ourFd);
+        assertEquals(di[1], child.ino(), what + ": st_ino of child fd " + child.fd() + " vs our fd " + ourFd);
+    }
+
+    static boolean isRoot() {
+        return uid() == 0;
+    }
+
+    /** Our real uid, from /proc/self/status. */
+    static int uid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) return Integer.parseInt(line.substring(4).trim().split("\\s+")[0]);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no Uid line in /proc/self/status");
+    }
+
+    // ------------------------------------------------------------------ temp files
+
+    static Path tempDir(String prefix) throws IOException {
+        Path d = Files.createTempDirectory(prefix);
+        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return d;
+    }
+
+    /** A file with this content and mode, e.g. "rwxr-xr-x". */
+    static Path writeFile(Path file, String content, String mode) throws IOException {
+        Files.writeString(file, content);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
+        return file;
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (root == null || !Files.exists(root)) return;
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ child JVMs
+
+    static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** The directories (or jars) holding forkexec's classes and the test classes, this JVM's copies. */
+    static List<Path> classRoots() {
+        try {
+            return List.of(Path.of(Subprocess.class.getProtectionDomain().getCodeSource().getLocation().toURI()),
+                    Path.of(ChildJvmMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String classpath() {
+        List<String> parts = new ArrayList<>();
+        for (Path p : classRoots()) parts.add(p.toString());
+        return String.join(":", parts);
+    }
+
+    /** Copies the class roots into a fresh world-readable directory (for a child JVM run as nobody). */
+    static String copyClasspath(Path into) throws IOException {
+        List<String> parts = new ArrayList<>();
+        int i = 0;
+        for (Path root : classRoots()) {
+            Path dst = into.resolve("cp" + i++);
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                    Path d = dst.resolve(root.relativize(dir).toString());
+                    Files.createDirectories(d);
+                    Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Path f = dst.resolve(root.relativize(file).toString());
+                    Files.copy(file, f);
+                    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+            parts.add(dst.toString());
+        }
+        return String.join(":", parts);
+    }
+
+    /** {@code java <small-JVM flags> <jvmArgs> -cp cp dev.forkexec.ChildJvmMain <args>}. */
+    static List<String> javaCommand(String cp, List<String> jvmArgs, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xshare:auto", "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC", "-Xmx64m", "-XX:-UsePerfData"));
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-cp", cp, ChildJvmMain.class.getName()));
+        cmd.addAll(List.of(args));
+        return Collections.unmodifiableList(cmd);
+    }
+
+    /** Single-quotes a word for sh. */
+    static String shQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+}
