@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -62,11 +61,7 @@ class LargeHeapSpawnTest {
                 List.of(property), "mechanism")).childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads()))
                 .build());
         assertEquals(ExitStatus.exited(0), r.status(), r.err());
-        Map<String, String> kv = new HashMap<>();
-        for (String l : r.out().split("\n")) {
-            int eq = l.indexOf('=');
-            if (eq > 0) kv.put(l.substring(0, eq), l.substring(eq + 1));
-        }
+        Map<String, String> kv = TestSupport.keyValues(r.out());
         return kv;
     }
 }

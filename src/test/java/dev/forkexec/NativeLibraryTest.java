@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -42,11 +41,7 @@ class NativeLibraryTest {
         TestSupport.Result r = TestSupport.run(ProcessSpec.command(TestSupport.javaCommand(cp, List.of(jvmArgs), mode))
                 .childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads())).build());
         assertEquals(ExitStatus.exited(0), r.status(), r.err());
-        Map<String, String> kv = new HashMap<>();
-        for (String l : r.out().split("\n")) {
-            int eq = l.indexOf('=');
-            if (eq > 0) kv.put(l.substring(0, eq), l.substring(eq + 1));
-        }
+        Map<String, String> kv = TestSupport.keyValues(r.out());
         kv.put("", r.out());
         return kv;
     }

@@ -171,12 +171,12 @@ class SpawnErrorsTest {
                     .childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads())).build();
             TestSupport.Result r = TestSupport.run(spec);
             assertEquals(ExitStatus.exited(0), r.status(), r.err());
-            kv = keyValues(r.out());
+            kv = TestSupport.keyValues(r.out());
             assertEquals(String.valueOf(TestSupport.NOBODY), kv.get("uid"), r.out());
         } else {
             java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
             ChildJvmMain.tryCredentials(TestSupport.probe(), new java.io.PrintStream(bytes, true, "UTF-8"));
-            kv = keyValues(bytes.toString("UTF-8"));
+            kv = TestSupport.keyValues(bytes.toString("UTF-8"));
         }
         for (String step : List.of("setuid", "setgid", "setgroups")) {
             assertEquals(step, kv.get(step + ".step"), kv.toString());
@@ -187,15 +187,6 @@ class SpawnErrorsTest {
         assertTrue(kv.get("setuid.message").contains("uid 0"), kv.get("setuid.message"));
         assertEquals("0", kv.get("pipes-and-pidfds-leaked"), kv.toString());
         assertEquals("0", kv.get("zombies"), kv.toString());
-    }
-
-    private static Map<String, String> keyValues(String out) {
-        Map<String, String> kv = new HashMap<>();
-        for (String l : out.split("\n")) {
-            int eq = l.indexOf('=');
-            if (eq > 0) kv.put(l.substring(0, eq), l.substring(eq + 1));
-        }
-        return kv;
     }
 
     @Test

@@ -234,11 +234,7 @@ class SpawnStepsTest {
         TestSupport.Result r = TestSupport.run(ProcessSpec.command("sh", "-c", cmd.toString())
                 .childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads())).build());
         assertEquals(ExitStatus.exited(0), r.status(), r.err());
-        Map<String, String> kv = new HashMap<>();
-        for (String l : r.out().split("\n")) {
-            int eq = l.indexOf('=');
-            if (eq > 0) kv.put(l.substring(0, eq), l.substring(eq + 1));
-        }
+        Map<String, String> kv = TestSupport.keyValues(r.out());
         long jvmIgnored = Long.parseUnsignedLong(kv.get("jvm-sigign"), 16);
         // The JVM installs its own handlers for some of these (QUIT, PIPE) but keeps HUP, INT and USR1 ignored.
         long kept = bit(1) | bit(2) | bit(10);

@@ -18,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -81,6 +82,16 @@ final class TestSupport {
     }
 
     /** {@code fd_probe ids}: key to value ("uid" to "0", "groups" to "1,2", "cwd" to "/x"). */
+    /** The {@code key=value} lines of a child JVM's output (ChildJvmMain prints its findings so). */
+    static Map<String, String> keyValues(String output) {
+        Map<String, String> kv = new HashMap<>();
+        for (String l : output.split("\n")) {
+            int eq = l.indexOf('=');
+            if (eq > 0) kv.put(l.substring(0, eq), l.substring(eq + 1));
+        }
+        return kv;
+    }
+
     static Map<String, String> parseIds(String output) {
         Map<String, String> out = new LinkedHashMap<>();
         String line = output.strip();
