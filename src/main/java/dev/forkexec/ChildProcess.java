@@ -151,12 +151,16 @@ public final class ChildProcess implements ProcessTransport {
 
     @Override
     public void signalProcess(String signal) {
-        process.signal(signal);
+        signalProcess(Signals.parse(signal));
     }
 
     @Override
     public void signalProcess(int signal) {
-        process.signal(signal);
+        try {
+            process.signal(signal);
+        } catch (ProcessExitedAlreadyException e) {
+            throw new ProcessExitedAlreadyException(this + " has been reaped; it cannot receive " + Signals.name(signal));
+        }
     }
 
     @Override
