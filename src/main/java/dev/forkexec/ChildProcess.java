@@ -17,8 +17,10 @@ import java.util.concurrent.CompletableFuture;
  * A child run by a {@link Reactor}: the {@link ProcessTransport} its protocol drives (Twisted's
  * {@code Process}).
  *
- * <p>Threading: every method is safe from any thread. Writes are tried at once when nothing is
- * queued and otherwise queue without blocking; the reactor flushes the queue when the pipe has room.
+ * <p>Threading: every method is safe from any thread. On the reactor thread a write is tried at once
+ * when nothing is queued; otherwise, and always from other threads (whose interrupts must not reach
+ * the pipe), it is copied into the queue without blocking and the reactor flushes it when the pipe
+ * has room.
  * Closing, pausing and registration take effect on the reactor thread, in call order. Protocol
  * callbacks (except {@code connectionMade}) and {@link Producer#resumeProducing()} run on the reactor
  * thread; {@link Producer#pauseProducing()} runs in the thread whose write crossed the high-water mark.
@@ -198,6 +200,9 @@ public final class ChildProcess implements ProcessTransport {
         } catch (RuntimeException | LinkageError | AssertionError e) {
             Reactor.LOG.log(Level.ERROR, () -> "forkexec: " + callback + (childFD >= 0 ? "(fd " + childFD + ")" : "")
                     + " for pid " + child.pid() + " threw; the reactor goes on", e);
+        } finally {
+            // A callback that interrupted the loop thread must not make its next read or write close a pipe.
+            if (child.reactor.inLoop()) Thread.interrupted();
         }
     }
 
@@ -294,6 +299,10 @@ public final class ChildProcess implements ProcessTransport {
         private Producer producer;
         private boolean streaming;
         private boolean producerPaused;
+        /** Writer threads delivering pauseProducing() outside the lock; a resume must wait for them. */
+        private int pausesInFlight;
+        /** drained() wanted to resume while a pause was in flight: re-run it once the pause landed. */
+        private boolean resumeDeferred;
 
         Pipe(int childFD, int fd, FileChannel channel, boolean parentReads) {
             this.childFD = childFD;
@@ -370,7 +379,9 @@ public final class ChildProcess implements ProcessTransport {
                     throw new IllegalArgumentException(msg);
                 }
                 if (lost) return; // the child closed its end; Twisted drops the data too
-                if (queue.isEmpty()) {
+                // Only the loop thread touches the channel: FileChannel is interruptible, and a write
+                // from an interrupted caller would close the fd behind the reactor's back.
+                if (queue.isEmpty() && reactor.inLoop()) {
                     try {
                         channel.write(data);
                     } catch (IOException e) {
@@ -386,15 +397,27 @@ public final class ChildProcess implements ProcessTransport {
                     wantOut = true;
                     if (producer != null && streaming && !producerPaused && queued > Reactor.HIGH_WATER_MARK) {
                         producerPaused = true;
+                        pausesInFlight++;
                         toPause = producer;
                     }
                 } else {
                     notifyDrained = producer != null && !streaming;
                 }
             }
-            if (toPause != null) call(ChildProcess.this, "pauseProducing", childFD, toPause::pauseProducing);
+            // Ask for EPOLLOUT before pausing the producer: flushing must not wait on its callback.
             if (updateInterest) reactor.execute(this::sync);
             if (notifyDrained) reactor.execute(this::drained);
+            if (toPause != null) {
+                call(ChildProcess.this, "pauseProducing", childFD, toPause::pauseProducing);
+                boolean recheck;
+                synchronized (this) {
+                    pausesInFlight--;
+                    recheck = resumeDeferred && pausesInFlight == 0;
+                    if (recheck) resumeDeferred = false;
+                }
+                // The queue drained while the pause was on its way: resume now, after it, not before.
+                if (recheck) reactor.execute(this::drained);
+            }
         }
 
         /** EPOLLOUT: write what is queued; once empty, stop asking and tell the producer. */
@@ -426,7 +449,9 @@ public final class ChildProcess implements ProcessTransport {
             synchronized (this) {
                 if (!queue.isEmpty() || !open) return;
                 closeNow = closeRequested;
-                if (!closeNow && producer != null && (!streaming || producerPaused)) {
+                if (!closeNow && producer != null && streaming && producerPaused && pausesInFlight > 0) {
+                    resumeDeferred = true; // a resume now could overtake the pause; the writer re-runs us
+                } else if (!closeNow && producer != null && (!streaming || producerPaused)) {
                     producerPaused = false;
                     resume = producer;
                 }

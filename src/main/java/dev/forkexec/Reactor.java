@@ -53,6 +53,8 @@ public final class Reactor implements AutoCloseable {
     private final Thread thread;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakePending = new AtomicBoolean();
+    /** Held while signalling wakefd and while closing it, so no signal lands on a reused fd number. */
+    private final Object wakeLock = new Object();
     private final Set<ChildProcess> live = ConcurrentHashMap.newKeySet();
     private final Object lifecycle = new Object();
     private boolean closing; // guarded by lifecycle
@@ -169,12 +171,18 @@ public final class Reactor implements AutoCloseable {
 
     /** Runs {@code task} on the loop thread, after whatever is running there now. */
     void execute(Runnable task) {
+        if (terminated) return; // every child has ended; nothing is left to do
         tasks.add(task);
         if (!inLoop()) wake();
     }
 
     private void wake() {
-        if (wakePending.compareAndSet(false, true)) NativeEpoll.signal(wakefd);
+        if (wakePending.compareAndSet(false, true)) {
+            synchronized (wakeLock) {
+                // Once the loop has ended, wakefd is closed and its number may belong to another file.
+                if (!terminated) NativeEpoll.signal(wakefd);
+            }
+        }
     }
 
     long register(Handler handler) {
@@ -216,14 +224,18 @@ public final class Reactor implements AutoCloseable {
         int[] events = new int[MAX_EVENTS];
         try {
             for (;;) {
+                Thread.interrupted(); // an interrupt would close the FileChannel a read or write uses
                 runTasks();
                 if (finished()) break;
                 int n = NativeEpoll.await(epfd, tokens, events, tasks.isEmpty() ? -1 : 0);
                 if (n < 0) throw new IllegalStateException("epoll_wait failed: " + NativePosix.errnoText(-n));
                 for (int i = 0; i < n; i++) {
                     if (tokens[i] == WAKE_TOKEN) {
-                        wakePending.set(false);
+                        // Drain first, then clear: a wake() between the two finds wakePending still
+                        // set and skips the signal, but its task is already queued and runTasks()
+                        // runs next. The other order loses that signal and leaves wakePending stuck.
                         NativeEpoll.drain(wakefd);
+                        wakePending.set(false);
                         continue;
                     }
                     Handler h = handlers.get(tokens[i]);
@@ -239,9 +251,11 @@ public final class Reactor implements AutoCloseable {
             LOG.log(Level.ERROR, "forkexec reactor: the loop stopped on an unexpected error", t);
             throw t;
         } finally {
-            terminated = true;
-            NativePosix.close(epfd);
-            NativePosix.close(wakefd);
+            synchronized (wakeLock) {
+                terminated = true;
+                NativePosix.close(epfd);
+                NativePosix.close(wakefd);
+            }
         }
     }
 
