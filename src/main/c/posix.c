@@ -37,6 +37,14 @@ int fe_pidfd_poll(int pidfd, int timeout_ms) {
 
 int fe_pidfd_signal(int pidfd, int sig) { return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? errno : 0; }
 
+long fe_write(int fd, const void *buf, size_t len) {
+    ssize_t n;
+    while ((n = write(fd, buf, len)) < 0 && errno == EINTR) {
+    }
+    if (n >= 0) return n;
+    return errno == EAGAIN ? 0 : -errno;
+}
+
 void fe_errno_text(int err, char *buf, size_t size) {
     const char *name = strerrorname_np(err);
     const char *desc = strerrordesc_np(err);

@@ -16,6 +16,9 @@ int fe_pidfd_poll(int pidfd, int timeout_ms);
 /* pidfd_send_signal(2): 0 or errno (ESRCH once the child has exited). */
 int fe_pidfd_signal(int pidfd, int sig);
 
+/* write(2) to a non-blocking fd: bytes written, 0 when it would block, or -errno. */
+long fe_write(int fd, const void *buf, size_t len);
+
 /* "No such file or directory (ENOENT)", untranslated whatever the locale. */
 void fe_errno_text(int err, char *buf, size_t size);
 

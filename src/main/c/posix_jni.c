@@ -36,6 +36,25 @@ JNIEXPORT jint JNICALL Java_dev_forkexec_NativePosix_close(JNIEnv *env, jclass c
     return close(fd) < 0 ? errno : 0;
 }
 
+JNIEXPORT jint JNICALL Java_dev_forkexec_NativePosix_writeDirect(JNIEnv *env, jclass cls, jint fd, jobject buffer,
+                                                                 jint position, jint length) {
+    (void)cls;
+    char *base = (*env)->GetDirectBufferAddress(env, buffer);
+    if (base == NULL) return -EINVAL;
+    return (jint)fe_write(fd, base + position, (size_t)length);
+}
+
+/* The array stays pinned only for one write(2) on a non-blocking fd, which never waits. */
+JNIEXPORT jint JNICALL Java_dev_forkexec_NativePosix_writeArray(JNIEnv *env, jclass cls, jint fd, jbyteArray array,
+                                                                jint offset, jint length) {
+    (void)cls;
+    jbyte *bytes = (*env)->GetPrimitiveArrayCritical(env, array, NULL);
+    if (bytes == NULL) return -ENOMEM;
+    long n = fe_write(fd, bytes + offset, (size_t)length);
+    (*env)->ReleasePrimitiveArrayCritical(env, array, bytes, JNI_ABORT);
+    return (jint)n;
+}
+
 JNIEXPORT void JNICALL Java_dev_forkexec_NativePosix_setFd(JNIEnv *env, jclass cls, jobject descriptor, jint fd) {
     (void)cls;
     jclass type = (*env)->GetObjectClass(env, descriptor);

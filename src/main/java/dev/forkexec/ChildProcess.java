@@ -17,10 +17,9 @@ import java.util.concurrent.CompletableFuture;
  * A child run by a {@link Reactor}: the {@link ProcessTransport} its protocol drives (Twisted's
  * {@code Process}).
  *
- * <p>Threading: every method is safe from any thread. On the reactor thread a write is tried at once
- * when nothing is queued; otherwise, and always from other threads (whose interrupts must not reach
- * the pipe), it is copied into the queue without blocking and the reactor flushes it when the pipe
- * has room.
+ * <p>Threading: every method is safe from any thread. A write is tried at once (a raw write(2), so a
+ * caller's interrupt never touches the pipe) when nothing is queued; what does not fit is copied into
+ * the queue without blocking, and the reactor flushes it when the pipe has room.
  * Closing, pausing and registration take effect on the reactor thread, in call order. Protocol
  * callbacks (except {@code connectionMade}) and {@link Producer#resumeProducing()} run on the reactor
  * thread; {@link Producer#pauseProducing()} runs in the thread whose write crossed the high-water mark.
@@ -379,14 +378,9 @@ public final class ChildProcess implements ProcessTransport {
                     throw new IllegalArgumentException(msg);
                 }
                 if (lost) return; // the child closed its end; Twisted drops the data too
-                // Only the loop thread touches the channel: FileChannel is interruptible, and a write
-                // from an interrupted caller would close the fd behind the reactor's back.
-                if (queue.isEmpty() && reactor.inLoop()) {
-                    try {
-                        channel.write(data);
-                    } catch (IOException e) {
-                        return; // EPIPE: the child's end is gone; EPOLLERR reports the loss
-                    }
+                // write(2) under the lock: close() marks the pipe closed under it before closing the fd.
+                if (queue.isEmpty() && NativePosix.write(fd, data) < 0) {
+                    return; // EPIPE: the child's end is gone; EPOLLERR reports the loss
                 }
                 if (data.hasRemaining()) {
                     ByteBuffer copy = ByteBuffer.allocate(data.remaining());
@@ -425,13 +419,9 @@ public final class ChildProcess implements ProcessTransport {
             synchronized (this) {
                 while (!queue.isEmpty()) {
                     ByteBuffer head = queue.peek();
-                    int before = head.remaining();
-                    try {
-                        channel.write(head);
-                    } catch (IOException e) {
-                        break; // EPIPE: EPOLLERR follows and reports the loss
-                    }
-                    queued -= before - head.remaining();
+                    int n = NativePosix.write(fd, head);
+                    if (n < 0) break; // EPIPE: EPOLLERR follows and reports the loss
+                    queued -= n;
                     if (head.hasRemaining()) break;
                     queue.poll();
                 }
