@@ -198,7 +198,9 @@ class ReactorFlowControlTest {
     @Test
     void resumeNeverOvertakesASlowPause() throws Exception {
         byte[] data = randomBytes(7, 1 << 20);
-        int chunk = 100_000; // more than the high-water mark: every write pauses
+        // More than an empty pipe takes (64 KiB) plus the high-water mark: every write pauses, even
+        // when the try-at-once write(2) finds the pipe empty.
+        int chunk = 300_000;
         RecordingProtocol p = new RecordingProtocol().discardData();
         ChildProcess c = rt.reactor().spawnProcess(p, ProcessSpec.command("cat").build());
         Object lock = new Object();
