@@ -36,6 +36,8 @@ import java.util.TreeMap;
 public final class Subprocess implements AutoCloseable {
     private static final int ENOENT = 2;
     private static final int ESRCH = 3;
+    private static final int ENFILE = 23;
+    private static final int EMFILE = 24;
     private static final int SIGKILL = 9;
     private static final int WAIT_SLICE_MILLIS = 100;
 
@@ -118,10 +120,18 @@ public final class Subprocess implements AutoCloseable {
                 subject = "groups " + java.util.Arrays.toString(spec.groups());
                 break;
             case "fd":
-            case "pipe":
                 subject = detail >= 0 ? "child fd " + detail + describe(spec.childFDs().get(detail)) : "";
                 break;
+            case "pipe":
+                // detail -1: not a map pipe but the one that carries the exec status (or failure) back.
+                subject = detail >= 0 ? "child fd " + detail + describe(spec.childFDs().get(detail))
+                        : "(the exec-status pipe)";
+                break;
             case "clone":
+                if (errno == EMFILE || errno == ENFILE) {
+                    // clone(CLONE_PIDFD) allocates the pidfd: the last fd a spawn needs.
+                    return SpawnException.of(step, errno, program, "no fd was free for the child's pidfd");
+                }
                 subject = program;
                 break;
             default:

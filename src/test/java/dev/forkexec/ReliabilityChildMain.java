@@ -1,0 +1,201 @@
+package dev.forkexec;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The main class of the child JVMs of {@link FdLimitsTest} and {@link JvmSignalsTest}: runs under a
+ * lowered or raised fd limit, under strace, or with shutdown hooks, and prints {@code key=value}
+ * lines on stdout. The first argument picks the mode. Only this JVM's classes and {@link ProcFs}:
+ * the child's classpath holds no JUnit.
+ */
+public final class ReliabilityChildMain {
+    private ReliabilityChildMain() {}
+
+    public static void main(String[] args) throws Exception {
+        switch (args[0]) {
+            case "emfile-loop":
+                emfileLoop();
+                break;
+            case "emfile-slack":
+                emfileSlack(Integer.parseInt(args[1]));
+                break;
+            case "spawn-count": // args[1]: the probe; spawns "probe count" with two maps, prints pids and exits
+                spawnCount(args[1]);
+                break;
+            case "signals":
+                signals();
+                break;
+            default:
+                throw new IllegalArgumentException("unknown mode " + args[0]);
+        }
+        System.out.flush();
+    }
+
+    static int softFdLimit() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+            if (line.startsWith("Max open files")) {
+                return Integer.parseInt(line.substring("Max open files".length()).trim().split("\\s+")[0]);
+            }
+        }
+        throw new IOException("no 'Max open files' in /proc/self/limits");
+    }
+
+    /**
+     * This JVM's fds, fd to target. Unlike {@link ProcFs#openFds()} (a DirectoryStream holds two fds
+     * while it lists), {@code File.list()} needs a single free fd, which is closed again by the time
+     * the links are read, so it drops out of the result.
+     */
+    static Map<Integer, String> fdTable() throws IOException {
+        String[] names = new java.io.File("/proc/self/fd").list();
+        if (names == null) throw new IOException("cannot list /proc/self/fd (no fd free?)");
+        Map<Integer, String> out = new java.util.TreeMap<>();
+        for (String n : names) {
+            try {
+                out.put(Integer.parseInt(n), Files.readSymbolicLink(Path.of("/proc/self/fd", n)).toString());
+            } catch (java.nio.file.NoSuchFileException closed) {
+                // the listing's own fd
+            }
+        }
+        return out;
+    }
+
+    /** How many fds below the limit are open (an inherited fd above it takes no slot). */
+    private static int openCount(int limit) throws IOException {
+        return (int) fdTable().keySet().stream().filter(fd -> fd < limit).count();
+    }
+
+    /** Loads the failure path's classes while fds are plentiful (class loading itself opens files). */
+    private static void warmUp() throws Exception {
+        try {
+            Subprocess.start(ProcessSpec.command("/no/such/forkexec-program").build()).close();
+        } catch (SpawnException expected) {
+            System.out.println("warmup=" + expected.step());
+        }
+        try (Subprocess p = Subprocess.start(ProcessSpec.command("true").build())) {
+            p.waitFor();
+        }
+        ProcFs.zombieChildren();
+    }
+
+    /**
+     * Under {@code ulimit -n 64}: starts {@code cat}s (each keeps 3 pipe ends and a pidfd) until a spawn
+     * fails; that spawn must leave the fd table as it found it. Then closes the children and spawns again.
+     */
+    private static void emfileLoop() throws Exception {
+        warmUp();
+        System.out.println("limit=" + softFdLimit());
+        ProcessSpec cat = ProcessSpec.command("cat").build();
+        List<Subprocess> children = new ArrayList<>();
+        for (;;) {
+            Map<Integer, String> before = fdTable();
+            try {
+                children.add(Subprocess.start(cat));
+            } catch (SpawnException e) {
+                Map<Integer, String> after = fdTable();
+                System.out.println("started=" + children.size());
+                System.out.println("step=" + e.step());
+                System.out.println("errno=" + e.errno());
+                System.out.println("message=" + e.getMessage());
+                System.out.println("fds-unchanged-by-failure=" + before.equals(after));
+                break;
+            }
+            if (children.size() > 1000) throw new IllegalStateException("no EMFILE after 1000 children: is the limit set?");
+        }
+        for (Subprocess p : children) p.close();
+        System.out.println("zombies-after-close=" + ProcFs.zombieChildren().size());
+        try (Subprocess p = Subprocess.start(cat)) {
+            p.channel(0).close();
+            System.out.println("again=" + p.waitFor());
+        }
+    }
+
+    /**
+     * For each number of free fds from {@code max} down to 0: fills the table with /dev/null up to that
+     * slack, spawns {@code true} with the default map, and prints {@code slack.N=ok} or
+     * {@code slack.N=<step>/<errno>/<message>}, then whether the attempt changed the fd table.
+     */
+    private static void emfileSlack(int max) throws Exception {
+        warmUp();
+        int limit = softFdLimit();
+        System.out.println("limit=" + limit);
+        ProcessSpec spec = ProcessSpec.command("true").build();
+        for (int slack = max; slack >= 0; slack--) {
+            List<FileInputStream> fillers = new ArrayList<>();
+            try {
+                // One listing (it needs a free fd itself), then exactly enough fillers.
+                int free = limit - openCount(limit);
+                while (free > slack) {
+                    fillers.add(new FileInputStream("/dev/null"));
+                    free--;
+                }
+                // With no fd free the table cannot be listed; slack 0 is checked for its result only.
+                Map<Integer, String> before = slack > 0 ? fdTable() : null;
+                String result;
+                try (Subprocess p = Subprocess.start(spec)) {
+                    result = "ok " + p.waitFor();
+                } catch (SpawnException e) {
+                    result = e.step() + "/" + e.errno() + "/" + e.getMessage();
+                }
+                Map<Integer, String> after = slack > 0 ? fdTable() : null;
+                System.out.println("slack." + slack + "=" + result);
+                System.out.println("unchanged." + slack + "=" + (before == null ? "unchecked" : before.equals(after)));
+            } finally {
+                for (FileInputStream f : fillers) f.close();
+            }
+        }
+        System.out.println("zombies=" + ProcFs.zombieChildren().size());
+    }
+
+    /** Spawns {@code probe count} with an empty map and with {4: 0, 9: 1}; prints each pid and exit code. */
+    private static void spawnCount(String probe) throws Exception {
+        System.out.println("limit=" + softFdLimit());
+        System.out.println("parent-fds=" + fdTable().size());
+        Map<String, Map<Integer, ChildFD>> maps = Map.of("empty", Map.of(),
+                "two", Map.of(4, ChildFD.inherit(0), 9, ChildFD.inherit(1)));
+        for (String name : new String[] {"empty", "two"}) {
+            try (Subprocess p = Subprocess.start(ProcessSpec.command(probe, "count").childFDs(maps.get(name)).build())) {
+                ExitStatus s = p.waitFor();
+                System.out.println(name + ".pid=" + p.pid());
+                System.out.println(name + ".fds=" + s.exitCode());
+            }
+        }
+    }
+
+    /**
+     * With a shutdown hook registered (and the JVM's own SIGINT/SIGTERM handlers), {@code sleep 100}
+     * children die of SIGINT and SIGTERM; prints this JVM's caught-signal mask too.
+     */
+    private static void signals() throws Exception {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> { }, "reliability-hook"));
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("SigCgt:")) System.out.println("jvm-sigcgt=" + line.substring(7).trim());
+            if (line.startsWith("SigIgn:")) System.out.println("jvm-sigign=" + line.substring(7).trim());
+        }
+        ProcessSpec sleep = ProcessSpec.command("sleep", "100").childFDs(Map.of()).build();
+        try (Reactor reactor = Reactor.create()) {
+            for (String sig : new String[] {"INT", "TERM"}) {
+                ChildProcess c = reactor.spawnProcess(new ProcessProtocol() {}, sleep);
+                c.signalProcess(sig);
+                CompletableFuture<ExitStatus> exit = c.onExit();
+                System.out.println("reactor." + sig + "=" + exit.get(60, TimeUnit.SECONDS).signal());
+            }
+        }
+        for (String sig : new String[] {"INT", "TERM"}) {
+            try (Subprocess p = Subprocess.start(sleep)) {
+                p.signal(sig);
+                System.out.println("subprocess." + sig + "=" + p.waitFor().signal());
+            }
+        }
+        Set<Long> zombies = ProcFs.zombieChildren();
+        System.out.println("zombies=" + zombies.size());
+    }
+}
