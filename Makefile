@@ -14,7 +14,7 @@ demo: jar
 	java -cp $(JAR) dev.forkexec.demo.Demo
 
 jar:
-	$(MVN) -q -DskipTests package
+	$(MVN) -q -DskipTests -Dexec.skip=true package
 
 # Java tests (JUnit 5), the pure-C fd-plan tests, and the aarch64 cross-compile check.
 test:
