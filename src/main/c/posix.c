@@ -1,6 +1,6 @@
 /*
  * posix.c - reaping and signalling by pidfd, so we never touch a pid that is not
- * ours or has been recycled (no waitpid(-1), no kill(pid)).
+ * ours or has been recycled: no wait for "any child", no kill by pid number.
  */
 #include <errno.h>
 #include <poll.h>
