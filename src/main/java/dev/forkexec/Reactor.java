@@ -281,9 +281,4 @@ public final class Reactor implements AutoCloseable {
         List<ChildProcess> children = new ArrayList<>(live);
         for (ChildProcess c : children) c.killForClose();
     }
-
-    /** Whether the loop thread has ended. */
-    boolean isTerminated() {
-        return terminated;
-    }
 }
