@@ -68,6 +68,18 @@ public final class ReliabilityChildMain {
         return out;
     }
 
+    /** The entries that differ between two fd tables, as {@code fd: before -> after}. */
+    static String diff(Map<Integer, String> before, Map<Integer, String> after) {
+        java.util.TreeSet<Integer> fds = new java.util.TreeSet<>(before.keySet());
+        fds.addAll(after.keySet());
+        StringBuilder out = new StringBuilder();
+        for (int fd : fds) {
+            String b = before.get(fd), a = after.get(fd);
+            if (!java.util.Objects.equals(a, b)) out.append(fd).append(": ").append(b).append(" -> ").append(a).append("; ");
+        }
+        return out.toString();
+    }
+
     /** How many fds below the limit are open (an inherited fd above it takes no slot). */
     private static int openCount(int limit) throws IOException {
         return (int) fdTable().keySet().stream().filter(fd -> fd < limit).count();
@@ -106,6 +118,7 @@ public final class ReliabilityChildMain {
                 System.out.println("errno=" + e.errno());
                 System.out.println("message=" + e.getMessage());
                 System.out.println("fds-unchanged-by-failure=" + before.equals(after));
+                if (!before.equals(after)) System.out.println("diff=" + diff(before, after));
                 break;
             }
             if (children.size() > 1000) throw new IllegalStateException("no EMFILE after 1000 children: is the limit set?");
@@ -148,6 +161,7 @@ public final class ReliabilityChildMain {
                 Map<Integer, String> after = slack > 0 ? fdTable() : null;
                 System.out.println("slack." + slack + "=" + result);
                 System.out.println("unchanged." + slack + "=" + (before == null ? "unchecked" : before.equals(after)));
+                if (before != null && !before.equals(after)) System.out.println("diff." + slack + "=" + diff(before, after));
             } finally {
                 for (FileInputStream f : fillers) f.close();
             }
