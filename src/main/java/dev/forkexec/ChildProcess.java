@@ -428,8 +428,10 @@ public final class ChildProcess implements ProcessTransport {
                 if (!queue.isEmpty()) return;
                 wantOut = false;
             }
-            sync();
+            // The producer first: what it writes now usually fills the pipe again and needs EPOLLOUT
+            // back, so syncing after it saves an epoll_ctl pair per refill.
             drained();
+            sync();
         }
 
         /** The queue is empty: finish a requested close, or ask the producer for more. */
