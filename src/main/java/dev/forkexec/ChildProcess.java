@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -290,8 +289,7 @@ public final class ChildProcess implements ProcessTransport {
         int events = -1; // what the poll set holds for us; -1: not in it
 
         // Any thread; guarded by this.
-        private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
-        private long queued;
+        private final WriteQueue queue = new WriteQueue(reactor.chunkPool());
         private boolean wantOut;
         private boolean closeRequested; // by our side: writes now fail
         private boolean lost;           // the child's end closed: writes are dropped
@@ -383,13 +381,10 @@ public final class ChildProcess implements ProcessTransport {
                     return; // EPIPE: the child's end is gone; EPOLLERR reports the loss
                 }
                 if (data.hasRemaining()) {
-                    ByteBuffer copy = ByteBuffer.allocate(data.remaining());
-                    copy.put(data).flip();
-                    queue.add(copy);
-                    queued += copy.remaining();
+                    queue.add(data);
                     updateInterest = !wantOut;
                     wantOut = true;
-                    if (producer != null && streaming && !producerPaused && queued > Reactor.HIGH_WATER_MARK) {
+                    if (producer != null && streaming && !producerPaused && queue.size() > Reactor.HIGH_WATER_MARK) {
                         producerPaused = true;
                         pausesInFlight++;
                         toPause = producer;
@@ -417,14 +412,7 @@ public final class ChildProcess implements ProcessTransport {
         /** EPOLLOUT: write what is queued; once empty, stop asking and tell the producer. */
         private void flush() {
             synchronized (this) {
-                while (!queue.isEmpty()) {
-                    ByteBuffer head = queue.peek();
-                    int n = NativePosix.write(fd, head);
-                    if (n < 0) break; // EPIPE: EPOLLERR follows and reports the loss
-                    queued -= n;
-                    if (head.hasRemaining()) break;
-                    queue.poll();
-                }
+                queue.writeTo(fd); // EPIPE: EPOLLERR follows and reports the loss
                 if (!queue.isEmpty()) return;
                 wantOut = false;
             }
@@ -477,7 +465,6 @@ public final class ChildProcess implements ProcessTransport {
             synchronized (this) {
                 lost = true;
                 queue.clear();
-                queued = 0;
             }
             close();
             maybeEnd();
@@ -509,7 +496,6 @@ public final class ChildProcess implements ProcessTransport {
                 stop = producer;
                 producer = null;
                 queue.clear();
-                queued = 0;
             }
             if (events >= 0) reactor.control(NativeEpoll.CTL_DEL, fd, 0, token);
             events = -1;

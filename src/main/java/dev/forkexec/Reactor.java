@@ -63,6 +63,9 @@ public final class Reactor implements AutoCloseable {
     /** Set while this thread is inside spawnProcess, so close() from connectionMade cannot wait on itself. */
     private final ThreadLocal<Boolean> spawning = ThreadLocal.withInitial(() -> false);
 
+    /** Chunks for every child's write queue (any thread); 64 free ones (4 MiB) at most are kept between bursts. */
+    private final ChunkPool chunkPool = new ChunkPool(64);
+
     // Loop thread only.
     private final Map<Long, Handler> handlers = new HashMap<>();
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
@@ -205,6 +208,10 @@ public final class Reactor implements AutoCloseable {
 
     ByteBuffer readBuffer() {
         return readBuffer;
+    }
+
+    ChunkPool chunkPool() {
+        return chunkPool;
     }
 
     boolean closing() {
