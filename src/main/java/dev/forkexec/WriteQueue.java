@@ -36,7 +36,8 @@ final class WriteQueue {
         while (data.hasRemaining()) {
             ByteBuffer tail = buffers.peekLast();
             if (tail == null || !isChunk(tail) || tail.limit() == tail.capacity()) {
-                tail = data.remaining() < SMALL && tail == null ? ByteBuffer.allocate(data.remaining()).limit(0) : pool.take();
+                boolean firstAndSmall = tail == null && data.remaining() < SMALL;
+                tail = firstAndSmall ? ByteBuffer.allocate(data.remaining()).limit(0) : pool.take();
                 buffers.addLast(tail);
             }
             int end = tail.limit();

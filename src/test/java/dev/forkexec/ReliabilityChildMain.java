@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -70,12 +72,12 @@ public final class ReliabilityChildMain {
 
     /** The entries that differ between two fd tables, as {@code fd: before -> after}. */
     static String diff(Map<Integer, String> before, Map<Integer, String> after) {
-        java.util.TreeSet<Integer> fds = new java.util.TreeSet<>(before.keySet());
+        TreeSet<Integer> fds = new TreeSet<>(before.keySet());
         fds.addAll(after.keySet());
         StringBuilder out = new StringBuilder();
         for (int fd : fds) {
             String b = before.get(fd), a = after.get(fd);
-            if (!java.util.Objects.equals(a, b)) out.append(fd).append(": ").append(b).append(" -> ").append(a).append("; ");
+            if (!Objects.equals(a, b)) out.append(fd).append(": ").append(b).append(" -> ").append(a).append("; ");
         }
         return out.toString();
     }

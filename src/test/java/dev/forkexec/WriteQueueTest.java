@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -19,7 +20,7 @@ class WriteQueueTest {
     /** Flushes {@code q} into cat's stdin while reading its stdout; closes stdin; returns all cat echoed. */
     private static byte[] echoThroughCat(WriteQueue q) throws Exception {
         try (Subprocess cat = Subprocess.startNonBlocking(ProcessSpec.command("cat").childFDs(
-                java.util.Map.of(0, ChildFD.parentWrites(), 1, ChildFD.parentReads())).build())) {
+                Map.of(0, ChildFD.parentWrites(), 1, ChildFD.parentReads())).build())) {
             FileChannel out = cat.channel(1);
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             ByteBuffer buf = ByteBuffer.allocate(CHUNK);
@@ -62,7 +63,7 @@ class WriteQueueTest {
     }
 
     @Test
-    void addConsumesTheCallersBufferAndKeepsACopy() {
+    void addConsumesTheCallersBufferAndKeepsACopy() throws Exception {
         WriteQueue q = new WriteQueue(new ChunkPool(4));
         byte[] data = {1, 2, 3, 4, 5};
         ByteBuffer b = ByteBuffer.wrap(data, 1, 3);
@@ -74,11 +75,7 @@ class WriteQueueTest {
         ByteArrayOutputStream expected = new ByteArrayOutputStream();
         expected.writeBytes(new byte[] {2, 3, 4, 7});
         expected.writeBytes(new byte[CHUNK]);
-        try {
-            assertArrayEquals(expected.toByteArray(), echoThroughCat(q));
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+        assertArrayEquals(expected.toByteArray(), echoThroughCat(q));
     }
 
     @Test
