@@ -1,33 +1,34 @@
 /*
- * epoll_jni.c - JNI glue for dev.forkexec.NativeEpoll: marshalling only; the
+ * epoll_jni.c - JNI glue for dev.forkexec.internal.NativeEpoll: marshalling only; the
  * syscalls are in epoll.c.
  */
 #include <jni.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 
-#include "dev_forkexec_NativeEpoll.h"
+#include "dev_forkexec_internal_NativeEpoll.h"
 #include "epoll.h"
 
-JNIEXPORT jint JNICALL Java_dev_forkexec_NativeEpoll_create(JNIEnv *env, jclass cls) {
+JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeEpoll_create(JNIEnv *env, jclass cls) {
     (void)env;
     (void)cls;
     return fe_epoll_create();
 }
 
-JNIEXPORT jint JNICALL Java_dev_forkexec_NativeEpoll_eventfd(JNIEnv *env, jclass cls) {
+JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeEpoll_eventfd(JNIEnv *env, jclass cls) {
     (void)env;
     (void)cls;
     return fe_eventfd_create();
 }
 
-JNIEXPORT jint JNICALL Java_dev_forkexec_NativeEpoll_ctl(JNIEnv *env, jclass cls, jint epfd, jint op, jint fd,
+JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeEpoll_ctl(JNIEnv *env, jclass cls, jint epfd, jint op, jint fd,
                                                         jint events, jlong token) {
     (void)env;
     (void)cls;
     return fe_epoll_ctl(epfd, op, fd, (uint32_t)events, (uint64_t)token);
 }
 
-JNIEXPORT jint JNICALL Java_dev_forkexec_NativeEpoll_await(JNIEnv *env, jclass cls, jint epfd, jlongArray tokens,
+JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeEpoll_await(JNIEnv *env, jclass cls, jint epfd, jlongArray tokens,
                                                           jintArray events, jint timeoutMillis) {
     (void)cls;
     uint64_t t[256];
@@ -42,14 +43,57 @@ JNIEXPORT jint JNICALL Java_dev_forkexec_NativeEpoll_await(JNIEnv *env, jclass c
     return n;
 }
 
-JNIEXPORT jint JNICALL Java_dev_forkexec_NativeEpoll_signal(JNIEnv *env, jclass cls, jint efd) {
+JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeEpoll_signal(JNIEnv *env, jclass cls, jint efd) {
     (void)env;
     (void)cls;
     return fe_eventfd_signal(efd);
 }
 
-JNIEXPORT void JNICALL Java_dev_forkexec_NativeEpoll_drain(JNIEnv *env, jclass cls, jint efd) {
+JNIEXPORT void JNICALL Java_dev_forkexec_internal_NativeEpoll_drain(JNIEnv *env, jclass cls, jint efd) {
     (void)env;
     (void)cls;
     fe_eventfd_drain(efd);
+}
+
+/* The kernel's numbers, read once by NativeEpoll's static fields. */
+JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeEpoll_epollin(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    return EPOLLIN;
+}
+
+JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeEpoll_epollout(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    return EPOLLOUT;
+}
+
+JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeEpoll_epollerr(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    return EPOLLERR;
+}
+
+JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeEpoll_epollhup(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    return EPOLLHUP;
+}
+
+JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeEpoll_ctlAdd(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    return EPOLL_CTL_ADD;
+}
+
+JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeEpoll_ctlDel(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    return EPOLL_CTL_DEL;
+}
+
+JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeEpoll_ctlMod(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    return EPOLL_CTL_MOD;
 }

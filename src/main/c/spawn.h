@@ -1,17 +1,18 @@
 /*
  * spawn.h - start a child with an exact fd map, credentials, session and directory.
  *
- * Plain C, no JNI: spawn_jni.c marshals Java values into a struct fe_spawn_req,
- * and the C tests call fe_spawn() directly.
+ * Plain C, no JNI: spawn_jni.c marshals Java values into a struct fe_spawn_req, and the C
+ * tests call fe_spawn() directly. The numeric codes below are part of the JNI protocol:
+ * spawn_jni.c checks each against the constant NativeSpawn.java defines for it.
  */
 #ifndef FORKEXEC_SPAWN_H
 #define FORKEXEC_SPAWN_H
 
 #include <sys/types.h>
 
-/* How one child fd is set up (mirrors ChildFD). */
+/* How one child fd is set up (ChildFD's kinds). */
 enum fe_fd_kind {
-    FE_FD_INHERIT = 0,       /* a dup of parent_fd */
+    FE_FD_INHERIT = 0,       /* a dup of the parent fd in arg */
     FE_FD_PARENT_READS = 1,  /* a pipe: the child writes, the parent reads */
     FE_FD_PARENT_WRITES = 2  /* a pipe: the parent writes, the child reads */
 };
@@ -19,16 +20,16 @@ enum fe_fd_kind {
 /* Steps that can fail; reported with an errno (SpawnException.step()). */
 enum fe_step {
     FE_STEP_NONE = 0,
-    FE_STEP_PIPE,
-    FE_STEP_CLONE,
-    FE_STEP_SETSID,
-    FE_STEP_SETGROUPS,
-    FE_STEP_SETGID,
-    FE_STEP_SETUID,
-    FE_STEP_CHDIR,
-    FE_STEP_FD,
-    FE_STEP_EXEC,
-    FE_STEP_MEMORY
+    FE_STEP_PIPE = 1,
+    FE_STEP_CLONE = 2,
+    FE_STEP_SETSID = 3,
+    FE_STEP_SETGROUPS = 4,
+    FE_STEP_SETGID = 5,
+    FE_STEP_SETUID = 6,
+    FE_STEP_CHDIR = 7,
+    FE_STEP_FD = 8,
+    FE_STEP_EXEC = 9,
+    FE_STEP_MEMORY = 10
 };
 
 /* How the child is created. */
@@ -38,16 +39,21 @@ enum fe_mechanism {
     FE_MECH_FORK = 2      /* a plain fork (clone without CLONE_VM) */
 };
 
+/* One entry of the fd map: child fd <- what kind says. */
+struct fe_fd {
+    int child_fd;
+    int kind; /* enum fe_fd_kind */
+    int arg;  /* FE_FD_INHERIT: the parent fd; otherwise unused */
+};
+
 struct fe_spawn_req {
     char *const *argv;  /* NULL-terminated */
     char *const *envp;  /* NULL-terminated */
     char *const *paths; /* candidate files to execve, in order; NULL-terminated */
     const char *dir;    /* chdir target, or NULL */
     int nfds;
-    const int *child_fds;  /* nfds entries: the child's fd numbers */
-    const int *kinds;      /* nfds entries: enum fe_fd_kind */
-    const int *parent_fds; /* nfds entries: the parent fd for FE_FD_INHERIT */
-    int nonblocking;       /* parent ends of pipes get O_NONBLOCK */
+    const struct fe_fd *fds; /* nfds entries */
+    int nonblocking;         /* parent ends of pipes get O_NONBLOCK */
     int new_session;
     int set_uid, set_gid;
     uid_t uid;
@@ -59,10 +65,10 @@ struct fe_spawn_req {
 struct fe_spawn_result {
     pid_t pid;
     int pidfd;
-    int *parent_ends; /* caller-provided, nfds entries: our end of each pipe, -1 for inherit */
+    int *parent_ends; /* caller-provided, nfds entries: our end of each pipe, -1 for the others */
     int step;         /* enum fe_step; FE_STEP_NONE on success */
     int err;          /* errno of the failed step */
-    int detail;       /* for exec: index of the candidate path the errno belongs to; else -1 */
+    int detail;       /* exec: index of the candidate the errno belongs to; fd/pipe: the child fd; else -1 */
 };
 
 /* Chooses the mechanism once per process; returns the one in force. */

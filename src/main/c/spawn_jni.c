@@ -1,15 +1,38 @@
 /*
- * spawn_jni.c - JNI glue for dev.forkexec.NativeSpawn: copies the Java arrays into
- * one C block (argv, envp, candidate paths, fd map), releases nothing pinned,
- * and hands the block to fe_spawn() in spawn.c.
+ * spawn_jni.c - JNI glue for dev.forkexec.internal.NativeSpawn: copies a request (strings,
+ * header, fd map, groups; the layout is NativeSpawn's) into one C block, hands it to
+ * fe_spawn() in spawn.c, and packs the result. Marshalling only.
  */
 #include <errno.h>
 #include <jni.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dev_forkexec_NativeSpawn.h"
+#include "dev_forkexec_internal_NativeSpawn.h"
 #include "spawn.h"
+
+#define JAVA(name) dev_forkexec_internal_NativeSpawn_##name
+#define SAME(c, java) _Static_assert((c) == JAVA(java), #c " differs from NativeSpawn." #java)
+
+SAME(FE_FD_INHERIT, FD_INHERIT);
+SAME(FE_FD_PARENT_READS, FD_PARENT_READS);
+SAME(FE_FD_PARENT_WRITES, FD_PARENT_WRITES);
+SAME(FE_MECH_AUTO, MECH_AUTO);
+SAME(FE_MECH_CLONE_VM, MECH_CLONE_VM);
+SAME(FE_MECH_FORK, MECH_FORK);
+SAME(FE_STEP_NONE, STEP_NONE);
+SAME(FE_STEP_PIPE, STEP_PIPE);
+SAME(FE_STEP_CLONE, STEP_CLONE);
+SAME(FE_STEP_SETSID, STEP_SETSID);
+SAME(FE_STEP_SETGROUPS, STEP_SETGROUPS);
+SAME(FE_STEP_SETGID, STEP_SETGID);
+SAME(FE_STEP_SETUID, STEP_SETUID);
+SAME(FE_STEP_CHDIR, STEP_CHDIR);
+SAME(FE_STEP_FD, STEP_FD);
+SAME(FE_STEP_EXEC, STEP_EXEC);
+SAME(FE_STEP_MEMORY, STEP_MEMORY);
+SAME(3, FD_ENTRY_SIZE); /* struct fe_fd's three ints, in the order child_fd, kind, arg */
+_Static_assert(sizeof(struct fe_fd) == JAVA(FD_ENTRY_SIZE) * sizeof(jint), "struct fe_fd is not three ints");
 
 /* Everything fe_spawn needs, in one allocation so one free releases it. */
 struct block {
@@ -42,31 +65,54 @@ static void *bump(char **cursor, size_t bytes) {
     return p;
 }
 
-JNIEXPORT jint JNICALL Java_dev_forkexec_NativeSpawn_init(JNIEnv *env, jclass cls, jint mechanism) {
+JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeSpawn_init(JNIEnv *env, jclass cls, jint mechanism) {
     (void)env;
     (void)cls;
     return fe_spawn_init(mechanism);
 }
 
-JNIEXPORT jlong JNICALL Java_dev_forkexec_NativeSpawn_spawnCount(JNIEnv *env, jclass cls, jint mechanism) {
+JNIEXPORT jlong JNICALL Java_dev_forkexec_internal_NativeSpawn_spawnCount(JNIEnv *env, jclass cls, jint mechanism) {
     (void)env;
     (void)cls;
     return fe_spawn_count(mechanism);
 }
 
-JNIEXPORT jintArray JNICALL Java_dev_forkexec_NativeSpawn_spawn(JNIEnv *env, jclass cls, jbyteArray strings, jint argc,
-                                                               jint envc, jint pathc, jbyteArray dir, jintArray childFds,
-                                                               jintArray kinds, jintArray parentFds, jint uid, jint gid,
-                                                               jintArray groups, jint flags) {
+/* The packed result: R_STEP, R_ERRNO, R_DETAIL, R_PID, R_PIDFD, then one parent end per entry. */
+static jintArray pack(JNIEnv *env, const struct fe_spawn_result *res, int nfds) {
+    jsize size = JAVA(R_ENDS) + (res->step == FE_STEP_NONE ? nfds : 0);
+    jintArray out = (*env)->NewIntArray(env, size);
+    if (out == NULL) return NULL;
+    jint head[JAVA(R_ENDS)];
+    head[JAVA(R_STEP)] = res->step;
+    head[JAVA(R_ERRNO)] = res->err;
+    head[JAVA(R_DETAIL)] = res->detail;
+    head[JAVA(R_PID)] = res->pid;
+    head[JAVA(R_PIDFD)] = res->pidfd;
+    (*env)->SetIntArrayRegion(env, out, 0, JAVA(R_ENDS), head);
+    if (size > JAVA(R_ENDS)) (*env)->SetIntArrayRegion(env, out, JAVA(R_ENDS), nfds, res->parent_ends);
+    return out;
+}
+
+JNIEXPORT jintArray JNICALL Java_dev_forkexec_internal_NativeSpawn_spawn(JNIEnv *env, jclass cls, jbyteArray strings,
+                                                                        jintArray header, jintArray fds,
+                                                                        jintArray groups) {
     (void)cls;
-    jsize nstrings = length(env, strings), ndir = length(env, dir), n = length(env, childFds), ngroups = length(env, groups);
-    if (argc < 1 || envc < 0 || pathc < 0 || length(env, kinds) != n || length(env, parentFds) != n) {
-        throw_illegal(env, "forkexec: inconsistent spawn arguments");
+    jint h[JAVA(H_SIZE)];
+    jsize nstrings = length(env, strings), nfd_ints = length(env, fds), ngroups = length(env, groups);
+    if (length(env, header) != JAVA(H_SIZE) || nfd_ints % JAVA(FD_ENTRY_SIZE) != 0) {
+        throw_illegal(env, "forkexec: malformed spawn request (header or fd map size)");
+        return NULL;
+    }
+    (*env)->GetIntArrayRegion(env, header, 0, JAVA(H_SIZE), h);
+    int argc = h[JAVA(H_ARGC)], envc = h[JAVA(H_ENVC)], pathc = h[JAVA(H_PATHC)], has_dir = h[JAVA(H_HAS_DIR)] != 0;
+    int n = nfd_ints / JAVA(FD_ENTRY_SIZE), flags = h[JAVA(H_FLAGS)];
+    if (argc < 1 || envc < 0 || pathc < 0) {
+        throw_illegal(env, "forkexec: malformed spawn request (counts)");
         return NULL;
     }
     size_t vectors = (size_t)(argc + 1 + envc + 1 + pathc + 1) * sizeof(char *);
     size_t ints = (size_t)n * sizeof(int);
-    size_t size = sizeof(struct block) + 16 * 8 + vectors + (size_t)nstrings + (size_t)ndir + 1 + 4 * ints +
+    size_t size = sizeof(struct block) + 16 * 8 + vectors + (size_t)nstrings + n * sizeof(struct fe_fd) + ints +
                   (size_t)ngroups * sizeof(gid_t);
     char *memory = calloc(1, size);
     if (memory == NULL) {
@@ -80,26 +126,24 @@ JNIEXPORT jintArray JNICALL Java_dev_forkexec_NativeSpawn_spawn(JNIEnv *env, jcl
     char **envp = bump(&cursor, (size_t)(envc + 1) * sizeof(char *));
     char **paths = bump(&cursor, (size_t)(pathc + 1) * sizeof(char *));
     char *text = bump(&cursor, (size_t)nstrings);
-    char *dirtext = bump(&cursor, (size_t)ndir + 1);
-    int *child = bump(&cursor, ints), *kind = bump(&cursor, ints), *parent = bump(&cursor, ints);
+    struct fe_fd *map = bump(&cursor, n * sizeof(struct fe_fd));
     b->parent_ends = bump(&cursor, ints);
     gid_t *gids = bump(&cursor, (size_t)ngroups * sizeof(gid_t));
 
     (*env)->GetByteArrayRegion(env, strings, 0, nstrings, (jbyte *)text);
-    if (dir != NULL) (*env)->GetByteArrayRegion(env, dir, 0, ndir, (jbyte *)dirtext);
-    (*env)->GetIntArrayRegion(env, childFds, 0, n, child);
-    (*env)->GetIntArrayRegion(env, kinds, 0, n, kind);
-    (*env)->GetIntArrayRegion(env, parentFds, 0, n, parent);
+    (*env)->GetIntArrayRegion(env, fds, 0, nfd_ints, (jint *)map);
     for (jsize i = 0; i < ngroups; i++) {
         jint g;
         (*env)->GetIntArrayRegion(env, groups, i, 1, &g);
         gids[i] = (gid_t)g;
     }
-    char *walk = text;
+    char *walk = text, *dir = NULL;
+    const char *end = text + nstrings;
     if (!(*env)->ExceptionCheck(env) &&
-        (split(&walk, text + nstrings, argv, argc) < 0 || split(&walk, text + nstrings, envp, envc) < 0 ||
-         split(&walk, text + nstrings, paths, pathc) < 0))
+        (split(&walk, end, argv, argc) < 0 || split(&walk, end, envp, envc) < 0 || split(&walk, end, paths, pathc) < 0 ||
+         (has_dir && (walk >= end || memchr(walk, '\0', (size_t)(end - walk)) == NULL))))
         throw_illegal(env, "forkexec: spawn strings are not NUL-terminated");
+    if (has_dir) dir = walk;
     if ((*env)->ExceptionCheck(env)) {
         free(memory);
         return NULL;
@@ -109,38 +153,22 @@ JNIEXPORT jintArray JNICALL Java_dev_forkexec_NativeSpawn_spawn(JNIEnv *env, jcl
     req->argv = argv;
     req->envp = envp;
     req->paths = paths;
-    req->dir = dir != NULL ? dirtext : NULL;
+    req->dir = dir;
     req->nfds = n;
-    req->child_fds = child;
-    req->kinds = kind;
-    req->parent_fds = parent;
-    req->new_session = (flags & dev_forkexec_NativeSpawn_NEW_SESSION) != 0;
-    req->nonblocking = (flags & dev_forkexec_NativeSpawn_NONBLOCKING) != 0;
-    req->set_uid = (flags & dev_forkexec_NativeSpawn_SET_UID) != 0;
-    req->set_gid = (flags & dev_forkexec_NativeSpawn_SET_GID) != 0;
-    req->uid = (uid_t)uid;
-    req->gid = (gid_t)gid;
-    req->ngroups = (flags & dev_forkexec_NativeSpawn_SET_GROUPS) != 0 ? ngroups : -1;
+    req->fds = map;
+    req->new_session = (flags & JAVA(FLAG_NEW_SESSION)) != 0;
+    req->nonblocking = (flags & JAVA(FLAG_NONBLOCKING)) != 0;
+    req->set_uid = (flags & JAVA(FLAG_SET_UID)) != 0;
+    req->set_gid = (flags & JAVA(FLAG_SET_GID)) != 0;
+    req->uid = (uid_t)h[JAVA(H_UID)];
+    req->gid = (gid_t)h[JAVA(H_GID)];
+    req->ngroups = (flags & JAVA(FLAG_SET_GROUPS)) != 0 ? ngroups : -1;
     req->groups = gids;
 
     struct fe_spawn_result res = {.parent_ends = b->parent_ends};
-    jintArray out;
-    if (fe_spawn(req, &res) == 0) {
-        out = (*env)->NewIntArray(env, 3 + n);
-        if (out != NULL) {
-            jint head[3] = {0, res.pid, res.pidfd};
-            (*env)->SetIntArrayRegion(env, out, 0, 3, head);
-            (*env)->SetIntArrayRegion(env, out, 3, n, res.parent_ends);
-        } else {
-            fe_spawn_discard(&res, n); /* OutOfMemoryError pending: leave no child behind */
-        }
-    } else {
-        out = (*env)->NewIntArray(env, 3);
-        if (out != NULL) {
-            jint head[3] = {res.step, res.err, res.detail};
-            (*env)->SetIntArrayRegion(env, out, 0, 3, head);
-        }
-    }
+    fe_spawn(req, &res);
+    jintArray out = pack(env, &res, n);
+    if (out == NULL && res.step == FE_STEP_NONE) fe_spawn_discard(&res, n); /* OutOfMemoryError pending: leave no child */
     free(memory);
     return out;
 }

@@ -113,6 +113,21 @@ for src in "$MAIN_C"/*.c; do
 done
 echo "[build.sh] gcc -fanalyzer: clean ($(ls "$MAIN_C"/*.c | wc -l) files)"
 
+# --- the child path calls raw syscalls only ------------------------------------------
+# child.c runs between clone and exec in the JVM's memory: besides syscall(2) and errno it may
+# reach no library function (no malloc, no stdio, no locks, no __stack_chk_fail).
+child_symbols() {
+    local cc="$1" obj="$TARGET/child-symbols.o" bad
+    "$cc" "${CFLAGS[@]}" -fPIC -c -o "$obj" "$MAIN_C/child.c"
+    bad="$(nm -u "$obj" | awk '{print $2}' | grep -v -x -E 'syscall|__errno_location' || true)"
+    if [ -n "$bad" ]; then
+        echo "[build.sh] FAIL   child.c ($cc) calls more than raw syscalls: $bad" >&2
+        exit 1
+    fi
+    echo "[build.sh] PASS   child.c ($cc) needs only syscall and errno"
+}
+child_symbols "$CC"
+
 # --- aarch64 cross-compile check ---------------------------------------------
 if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1; then
     CROSS="$TARGET/cross-aarch64"

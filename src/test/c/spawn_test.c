@@ -1,4 +1,4 @@
-// sources: spawn.c fdplan.c posix.c
+// sources: spawn.c child.c fdplan.c pidfd.c
 /*
  * spawn_test.c - fe_spawn() without a JVM, so ASan, UBSan and valgrind can watch the
  * parent side: pipes, the error pipe, the plan and reaping, for both mechanisms.
@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "posix.h"
+#include "pidfd.h"
 #include "spawn.h"
 
 static int failures;
@@ -42,8 +42,10 @@ static char *const ENVP[] = {"PATH=/usr/bin:/bin", NULL};
 /* Spawns argv[0] from paths with the given map; returns 0 or the fe_spawn result's step. */
 static int spawn(char *const *argv, char *const *paths, const char *dir, int n, const int *child, const int *kinds,
                  const int *parent, struct fe_spawn_result *res, int *ends) {
-    struct fe_spawn_req req = {.argv = argv, .envp = ENVP, .paths = paths, .dir = dir, .nfds = n, .child_fds = child,
-                               .kinds = kinds, .parent_fds = parent, .ngroups = -1};
+    struct fe_fd map[8];
+    for (int i = 0; i < n; i++) map[i] = (struct fe_fd){.child_fd = child[i], .kind = kinds[i], .arg = parent[i]};
+    struct fe_spawn_req req = {.argv = argv, .envp = ENVP, .paths = paths, .dir = dir, .nfds = n, .fds = map,
+                               .ngroups = -1};
     memset(res, 0, sizeof *res);
     res->parent_ends = ends;
     return fe_spawn(&req, res) == 0 ? 0 : res->step;

@@ -1,5 +1,8 @@
 package dev.forkexec;
 
+import dev.forkexec.internal.NativeEpoll;
+import dev.forkexec.internal.NativeFd;
+import dev.forkexec.internal.Signals;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -24,7 +27,6 @@ import java.util.concurrent.CompletableFuture;
  * thread; {@link Producer#pauseProducing()} runs in the thread whose write crossed the high-water mark.
  */
 public final class ChildProcess implements ProcessTransport {
-    private static final int SIGKILL = 9;
     private static final int READS_PER_WAKEUP = 16;
     /** Reads of a pipe a grandchild may still feed, once Reactor.close() reaped the child. */
     private static final int READS_AT_CLOSE = 64;
@@ -245,7 +247,7 @@ public final class ChildProcess implements ProcessTransport {
         if (!attached) return; // attach() runs later and calls this again
         if (status == null) {
             try {
-                process.signal(SIGKILL);
+                process.signal(Signals.SIGKILL);
             } catch (ProcessExitedAlreadyException alreadyGone) {
                 // reaped meanwhile: pidfdReady() follows
             }
@@ -377,7 +379,7 @@ public final class ChildProcess implements ProcessTransport {
                 }
                 if (lost) return; // the child closed its end; Twisted drops the data too
                 // write(2) under the lock: close() marks the pipe closed under it before closing the fd.
-                if (queue.isEmpty() && NativePosix.write(fd, data) < 0) {
+                if (queue.isEmpty() && NativeFd.write(fd, data) < 0) {
                     return; // EPIPE: the child's end is gone; EPOLLERR reports the loss
                 }
                 if (data.hasRemaining()) {

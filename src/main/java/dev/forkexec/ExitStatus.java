@@ -1,15 +1,13 @@
 package dev.forkexec;
 
+import dev.forkexec.internal.Signals;
+import dev.forkexec.internal.WaitCodes;
+
 /**
  * How a child ended: an exit code, or the signal that killed it (and whether it dumped core).
  * Immutable; compares by content.
  */
 public final class ExitStatus {
-    /** waitid(2) si_code values (Linux, all architectures). */
-    private static final int CLD_EXITED = 1;
-    private static final int CLD_KILLED = 2;
-    private static final int CLD_DUMPED = 3;
-
     private final int exitCode;
     private final int signal;
     private final boolean coreDumped;
@@ -33,12 +31,12 @@ public final class ExitStatus {
 
     /** Decodes {@code (si_code << 8) | si_status} as the native layer reports it. */
     static ExitStatus fromWaitid(int encoded) {
-        int code = encoded >>> 8;
-        int status = encoded & 0xff;
+        int code = WaitCodes.code(encoded);
+        int status = WaitCodes.status(encoded);
         switch (code) {
-            case CLD_EXITED: return exited(status);
-            case CLD_KILLED: return killed(status, false);
-            case CLD_DUMPED: return killed(status, true);
+            case WaitCodes.CLD_EXITED: return exited(status);
+            case WaitCodes.CLD_KILLED: return killed(status, false);
+            case WaitCodes.CLD_DUMPED: return killed(status, true);
             default: throw new IllegalStateException("waitid reported si_code " + code + " for an exited child");
         }
     }

@@ -1,7 +1,6 @@
 package dev.forkexec;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
+import dev.forkexec.internal.SpawnRequest;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,8 +34,6 @@ import java.util.TreeMap;
  * the map does not name.
  */
 public final class ProcessSpec {
-    static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
-
     private final List<String> argv;
     private final String executable;
     private final Map<String, String> environment;
@@ -46,15 +43,8 @@ public final class ProcessSpec {
     private final int[] groups;
     private final Map<Integer, ChildFD> childFDs;
     private final boolean newSession;
-
-    // The native form, prepared once.
-    final byte[] strings;
-    final int envc;
-    final String[] candidates;
-    final byte[] directoryBytes;
-    final int[] childFds;
-    final int[] kinds;
-    final int[] parentFds;
+    /** The native form, encoded on the first spawn and reused by every later one. */
+    private volatile SpawnRequest request;
 
     private ProcessSpec(Builder b, Map<String, String> env) {
         this.argv = List.copyOf(b.argv);
@@ -66,27 +56,6 @@ public final class ProcessSpec {
         this.groups = b.groups == null ? null : b.groups.clone();
         this.childFDs = Collections.unmodifiableMap(new TreeMap<>(b.childFDs));
         this.newSession = b.newSession;
-
-        this.candidates = candidates(executable != null ? executable : argv.get(0), env.get("PATH"));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (String a : argv) cString(out, a);
-        for (Map.Entry<String, String> e : env.entrySet()) cString(out, e.getKey() + "=" + e.getValue());
-        for (String c : candidates) cString(out, c);
-        this.strings = out.toByteArray();
-        this.envc = env.size();
-        this.directoryBytes = directory == null ? null : directory.toString().getBytes(StandardCharsets.UTF_8);
-        int n = childFDs.size();
-        this.childFds = new int[n];
-        this.kinds = new int[n];
-        this.parentFds = new int[n];
-        int i = 0;
-        for (Map.Entry<Integer, ChildFD> e : childFDs.entrySet()) {
-            childFds[i] = e.getKey();
-            kinds[i] = e.getValue().kind() == ChildFD.Kind.INHERIT ? 0
-                    : e.getValue().kind() == ChildFD.Kind.PARENT_READS ? 1 : 2;
-            parentFds[i] = e.getValue().parentFD();
-            i++;
-        }
     }
 
     /** Starts a builder; {@code argv[0]} names the program and is the child's {@code argv[0]}. */
@@ -101,13 +70,7 @@ public final class ProcessSpec {
 
     /** A builder holding this spec's values, to derive a variant. */
     public Builder toBuilder() {
-        Builder b = new Builder(argv).environment(environment).childFDs(childFDs).newSession(newSession);
-        if (executable != null) b.executable(executable);
-        if (directory != null) b.directory(directory);
-        if (uid >= 0) b.uid(uid);
-        if (gid >= 0) b.gid(gid);
-        if (groups != null) b.groups(groups);
-        return b;
+        return new Builder(this);
     }
 
     /** The child's argv, {@code argv[0]} first. */
@@ -157,7 +120,14 @@ public final class ProcessSpec {
 
     /** The files the child tries to execve, in order. */
     List<String> candidates() {
-        return List.of(candidates);
+        return request().candidates();
+    }
+
+    /** This spec in the form the native layer reads. */
+    SpawnRequest request() {
+        SpawnRequest r = request;
+        if (r == null) request = r = SpawnRequest.of(this);
+        return r;
     }
 
     @Override
@@ -166,26 +136,6 @@ public final class ProcessSpec {
                 + (directory != null ? " directory=" + directory : "") + " childFDs=" + childFDs
                 + (uid >= 0 ? " uid=" + uid : "") + (gid >= 0 ? " gid=" + gid : "")
                 + (groups != null ? " groups=" + Arrays.toString(groups) : "") + (newSession ? " newSession" : "");
-    }
-
-    private static void cString(ByteArrayOutputStream out, String s) {
-        out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
-        out.write(0);
-    }
-
-    /** execvpe's search order, computed in the parent. */
-    static String[] candidates(String program, String path) {
-        if (program.isEmpty() || program.indexOf('/') >= 0) return new String[] {program};
-        String search = path != null ? path : DEFAULT_PATH;
-        List<String> out = new ArrayList<>();
-        for (String dir : search.split(":", -1)) {
-            if (dir.isEmpty()) {
-                out.add(program); // an empty entry is the current directory
-            } else {
-                out.add(dir.endsWith("/") ? dir + program : dir + "/" + program);
-            }
-        }
-        return out.toArray(new String[0]);
     }
 
     /**
@@ -212,6 +162,19 @@ public final class ProcessSpec {
 
         private Builder(List<String> argv) {
             this.argv = argv == null ? null : new ArrayList<>(argv);
+        }
+
+        /** A builder holding a built spec's values: everything in it is set and already valid. */
+        private Builder(ProcessSpec spec) {
+            this(spec.argv);
+            environment(spec.environment);
+            childFDs(spec.childFDs);
+            newSession(spec.newSession);
+            if (spec.executable != null) executable(spec.executable);
+            if (spec.directory != null) directory(spec.directory);
+            if (spec.uid >= 0) uid(spec.uid);
+            if (spec.gid >= 0) gid(spec.gid);
+            if (spec.groups != null) groups(spec.groups);
         }
 
         private static Map<Integer, ChildFD> defaultMap() {

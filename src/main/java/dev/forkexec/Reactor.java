@@ -1,5 +1,8 @@
 package dev.forkexec;
 
+import dev.forkexec.internal.NativeEpoll;
+import dev.forkexec.internal.NativeFd;
+import dev.forkexec.internal.NativeNames;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -73,17 +76,17 @@ public final class Reactor implements AutoCloseable {
 
     private Reactor() {
         int ep = NativeEpoll.create();
-        if (ep < 0) throw new IllegalStateException("epoll_create1 failed: " + NativePosix.errnoText(-ep));
+        if (ep < 0) throw new IllegalStateException("epoll_create1 failed: " + NativeNames.errnoText(-ep));
         int wake = NativeEpoll.eventfd();
         if (wake < 0) {
-            NativePosix.close(ep);
-            throw new IllegalStateException("eventfd failed: " + NativePosix.errnoText(-wake));
+            NativeFd.close(ep);
+            throw new IllegalStateException("eventfd failed: " + NativeNames.errnoText(-wake));
         }
         int err = NativeEpoll.ctl(ep, NativeEpoll.CTL_ADD, wake, NativeEpoll.EPOLLIN, WAKE_TOKEN);
         if (err != 0) {
-            NativePosix.close(ep);
-            NativePosix.close(wake);
-            throw new IllegalStateException("epoll_ctl on the eventfd failed: " + NativePosix.errnoText(err));
+            NativeFd.close(ep);
+            NativeFd.close(wake);
+            throw new IllegalStateException("epoll_ctl on the eventfd failed: " + NativeNames.errnoText(err));
         }
         this.epfd = ep;
         this.wakefd = wake;
@@ -202,7 +205,7 @@ public final class Reactor implements AutoCloseable {
     void control(int op, int fd, int events, long token) {
         int err = NativeEpoll.ctl(epfd, op, fd, events, token);
         if (err != 0) {
-            throw new IllegalStateException("epoll_ctl(op " + op + ", fd " + fd + ") failed: " + NativePosix.errnoText(err));
+            throw new IllegalStateException("epoll_ctl(op " + op + ", fd " + fd + ") failed: " + NativeNames.errnoText(err));
         }
     }
 
@@ -235,7 +238,7 @@ public final class Reactor implements AutoCloseable {
                 runTasks();
                 if (finished()) break;
                 int n = NativeEpoll.await(epfd, tokens, events, tasks.isEmpty() ? -1 : 0);
-                if (n < 0) throw new IllegalStateException("epoll_wait failed: " + NativePosix.errnoText(-n));
+                if (n < 0) throw new IllegalStateException("epoll_wait failed: " + NativeNames.errnoText(-n));
                 for (int i = 0; i < n; i++) {
                     if (tokens[i] == WAKE_TOKEN) {
                         // Drain first, then clear: a wake() between the two finds wakePending still
@@ -260,8 +263,8 @@ public final class Reactor implements AutoCloseable {
         } finally {
             synchronized (wakeLock) {
                 terminated = true;
-                NativePosix.close(epfd);
-                NativePosix.close(wakefd);
+                NativeFd.close(epfd);
+                NativeFd.close(wakefd);
             }
         }
     }

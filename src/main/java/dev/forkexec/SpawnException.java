@@ -33,16 +33,4 @@ public class SpawnException extends IOException {
     public int errno() {
         return errno;
     }
-
-    /** Builds the exception from what the native layer reported. */
-    static SpawnException of(String step, int errno, String subject) {
-        return of(step, errno, subject, null);
-    }
-
-    /** As {@link #of(String, int, String)}, with a hint appended after the errno text. */
-    static SpawnException of(String step, int errno, String subject, String hint) {
-        String where = subject == null || subject.isEmpty() ? step : step + " " + subject;
-        return new SpawnException(step, errno, where + ": " + NativePosix.errnoText(errno)
-                + (hint == null ? "" : "; " + hint));
-    }
 }

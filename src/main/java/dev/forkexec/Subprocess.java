@@ -1,5 +1,12 @@
 package dev.forkexec;
 
+import dev.forkexec.internal.NativeFd;
+import dev.forkexec.internal.NativeNames;
+import dev.forkexec.internal.NativePidfd;
+import dev.forkexec.internal.NativeSpawn;
+import dev.forkexec.internal.Signals;
+import dev.forkexec.internal.SpawnRequest;
+import dev.forkexec.internal.SpawnResult;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -34,11 +41,6 @@ import java.util.TreeMap;
  * All methods are thread-safe.
  */
 public final class Subprocess implements AutoCloseable {
-    private static final int ENOENT = 2;
-    private static final int ESRCH = 3;
-    private static final int ENFILE = 23;
-    private static final int EMFILE = 24;
-    private static final int SIGKILL = 9;
     private static final int WAIT_SLICE_MILLIS = 100;
 
     private final ProcessSpec spec;
@@ -50,21 +52,22 @@ public final class Subprocess implements AutoCloseable {
     private volatile ExitStatus exit;
     private boolean closed;
 
-    private Subprocess(ProcessSpec spec, int[] result) {
+    private Subprocess(ProcessSpec spec, SpawnResult result) {
         this.spec = spec;
-        this.pid = result[1];
-        this.pidfd = result[2];
+        this.pid = result.pid();
+        this.pidfd = result.pidfd();
+        SpawnRequest request = result.request();
         Map<Integer, FileChannel> ch = new TreeMap<>();
         Map<Integer, Integer> raw = new TreeMap<>();
-        for (int i = 0; i < spec.childFds.length; i++) {
-            int fd = result[3 + i];
+        for (int i = 0; i < request.fdCount(); i++) {
+            int fd = result.parentEnd(i);
             if (fd < 0) continue;
             FileDescriptor descriptor = new FileDescriptor();
-            NativePosix.setFd(descriptor, fd);
-            boolean parentReads = spec.kinds[i] == 1;
-            ch.put(spec.childFds[i], parentReads ? new FileInputStream(descriptor).getChannel()
+            NativeFd.setFd(descriptor, fd);
+            int childFD = request.childFd(i);
+            ch.put(childFD, request.parentReads(i) ? new FileInputStream(descriptor).getChannel()
                     : new FileOutputStream(descriptor).getChannel());
-            raw.put(spec.childFds[i], fd);
+            raw.put(childFD, fd);
         }
         this.channels = Collections.unmodifiableMap(ch);
         this.fds = Collections.unmodifiableMap(raw);
@@ -82,66 +85,9 @@ public final class Subprocess implements AutoCloseable {
 
     private static Subprocess start(ProcessSpec spec, boolean nonBlocking) throws SpawnException {
         Objects.requireNonNull(spec, "spec");
-        int[] groups = spec.groups();
-        int flags = (nonBlocking ? NativeSpawn.NONBLOCKING : 0)
-                | (spec.newSession() ? NativeSpawn.NEW_SESSION : 0)
-                | (spec.uid() >= 0 ? NativeSpawn.SET_UID : 0)
-                | (spec.gid() >= 0 ? NativeSpawn.SET_GID : 0)
-                | (groups != null ? NativeSpawn.SET_GROUPS : 0);
-        int[] r = NativeSpawn.spawn(spec.strings, spec.argv().size(), spec.envc, spec.candidates.length,
-                spec.directoryBytes, spec.childFds, spec.kinds, spec.parentFds, spec.uid(), spec.gid(), groups, flags);
-        if (r[0] != 0) throw failure(spec, r[0], r[1], r[2]);
+        SpawnResult r = spec.request().spawn(nonBlocking);
+        if (!r.succeeded()) throw r.exception(spec);
         return new Subprocess(spec, r);
-    }
-
-    private static SpawnException failure(ProcessSpec spec, int stepIndex, int errno, int detail) {
-        String step = stepIndex < NativeSpawn.STEPS.length ? NativeSpawn.STEPS[stepIndex] : "step" + stepIndex;
-        String program = spec.executable() != null ? spec.executable() : spec.argv().get(0);
-        String subject;
-        switch (step) {
-            case "exec":
-                String file = detail >= 0 && detail < spec.candidates.length ? spec.candidates[detail] : null;
-                if (errno == ENOENT && file != null && new java.io.File(file).isFile()) {
-                    // The file is there: what is missing is its #! interpreter or ELF loader.
-                    return SpawnException.of(step, errno, file, "the file exists; its #! interpreter or ELF loader does not");
-                }
-                subject = file != null && errno != ENOENT ? file : program;
-                break;
-            case "chdir":
-                subject = String.valueOf(spec.directory());
-                break;
-            case "setuid":
-                subject = "uid " + spec.uid();
-                break;
-            case "setgid":
-                subject = "gid " + spec.gid();
-                break;
-            case "setgroups":
-                subject = "groups " + java.util.Arrays.toString(spec.groups());
-                break;
-            case "fd":
-                subject = detail >= 0 ? "child fd " + detail + describe(spec.childFDs().get(detail)) : "";
-                break;
-            case "pipe":
-                // detail -1: not a map pipe but the one that carries the exec status (or failure) back.
-                subject = detail >= 0 ? "child fd " + detail + describe(spec.childFDs().get(detail))
-                        : "(the exec-status pipe)";
-                break;
-            case "clone":
-                if (errno == EMFILE || errno == ENFILE) {
-                    // clone(CLONE_PIDFD) allocates the pidfd: the last fd a spawn needs.
-                    return SpawnException.of(step, errno, program, "no fd was free for the child's pidfd");
-                }
-                subject = program;
-                break;
-            default:
-                subject = "";
-        }
-        return SpawnException.of(step, errno, subject);
-    }
-
-    private static String describe(ChildFD what) {
-        return what == null ? "" : what.isPipe() ? " (pipe " + what + ")" : " (parent fd " + what.parentFD() + ")";
     }
 
     /** How children are created in this JVM: {@code "clone-vm"} (no page-table copy) or {@code "fork"}. */
@@ -151,7 +97,7 @@ public final class Subprocess implements AutoCloseable {
 
     /** Children started so far by one mechanism ("clone-vm" or "fork"); for tests and diagnostics. */
     static long spawnCount(String mechanism) {
-        return NativeSpawn.spawnCount("fork".equals(mechanism) ? NativeSpawn.FORK : NativeSpawn.CLONE_VM);
+        return NativeSpawn.spawnCount(NativeSpawn.mechanism(mechanism));
     }
 
     /** The spec this child was started from. */
@@ -227,7 +173,7 @@ public final class Subprocess implements AutoCloseable {
     /** Polls the pidfd for one slice; the slices only bound how late an interrupt is noticed. */
     private void awaitExit(int millis) throws InterruptedException {
         if (Thread.interrupted()) throw new InterruptedException();
-        NativePosix.pollPidfd(pidfd, millis); // a close() meanwhile sets exit before closing the pidfd
+        NativePidfd.pollPidfd(pidfd, millis); // a close() meanwhile sets exit before closing the pidfd
         if (Thread.interrupted()) throw new InterruptedException();
     }
 
@@ -236,11 +182,11 @@ public final class Subprocess implements AutoCloseable {
         Signals.check(signal);
         synchronized (lock) {
             if (exit == null && !closed) {
-                int err = NativePosix.signalPidfd(pidfd, signal);
+                int err = NativePidfd.signalPidfd(pidfd, signal);
                 if (err == 0) return;
-                if (err != ESRCH) {
+                if (err != NativeNames.ESRCH) {
                     throw new IllegalStateException("cannot send " + Signals.name(signal) + " to " + this + ": "
-                            + NativePosix.errnoText(err));
+                            + NativeNames.errnoText(err));
                 }
                 reap(true);
             }
@@ -269,22 +215,22 @@ public final class Subprocess implements AutoCloseable {
             if (exit == null) {
                 reap(false);
                 if (exit == null) {
-                    NativePosix.signalPidfd(pidfd, SIGKILL);
+                    NativePidfd.signalPidfd(pidfd, Signals.SIGKILL);
                     reap(true);
                 }
             }
             closed = true;
-            NativePosix.close(pidfd);
+            NativeFd.close(pidfd);
         }
     }
 
     private void reap(boolean block) {
-        int r = NativePosix.waitPidfd(pidfd, block);
+        int r = NativePidfd.waitPidfd(pidfd, block);
         if (r >= 0) {
             exit = ExitStatus.fromWaitid(r);
-        } else if (r != NativePosix.RUNNING) {
-            throw new IllegalStateException("waitid on " + this + " failed: " + NativePosix.errnoText(-2 - r)
-                    + (-2 - r == 10 ? "; something else in this JVM reaped our child (waitpid(-1) or SIGCHLD ignored)" : ""));
+        } else if (r != NativePidfd.RUNNING) {
+            throw new IllegalStateException("waitid on " + this + " failed: " + NativeNames.errnoText(-2 - r)
+                    + (-2 - r == NativeNames.ECHILD ? "; something else in this JVM reaped our child (waitpid(-1) or SIGCHLD ignored)" : ""));
         }
     }
 

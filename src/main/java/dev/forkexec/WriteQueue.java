@@ -1,5 +1,6 @@
 package dev.forkexec;
 
+import dev.forkexec.internal.NativeFd;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 
@@ -57,7 +58,7 @@ final class WriteQueue {
         long total = 0;
         while (!buffers.isEmpty()) {
             ByteBuffer head = buffers.peekFirst();
-            int n = NativePosix.write(fd, head);
+            int n = NativeFd.write(fd, head);
             if (n < 0) return n;
             size -= n;
             total += n;

@@ -1,5 +1,6 @@
 package dev.forkexec;
 
+import dev.forkexec.internal.NativeLibrary;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,13 @@ import java.util.stream.Stream;
  */
 public final class ChildJvmMain {
     private ChildJvmMain() {}
+
+    /** Whether the native library is mapped into this JVM. */
+    private static boolean loaded() throws java.io.IOException {
+        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+            return maps.anyMatch(l -> l.contains(NativeLibrary.LIBRARY));
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
@@ -49,6 +57,12 @@ public final class ChildJvmMain {
                     System.out.println("tmp=" + tmp.map(p -> p.getFileName().toString()).sorted()
                             .collect(Collectors.joining(",")));
                 }
+                break;
+            case "values": // no spawn: what the value types print when the library cannot be loaded
+                System.out.println("killed=" + ExitStatus.killed(9, false));
+                System.out.println("exited=" + ExitStatus.exited(3));
+                System.out.println("spec=" + ProcessSpec.command("echo", "hi").environment(Map.of()).build());
+                System.out.println("loaded=" + loaded());
                 break;
             case "load":
                 try {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.internal.NativeLibrary;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -50,6 +51,16 @@ class NativeLibraryTest {
         try (Stream<Path> s = Files.list(d)) {
             return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
         }
+    }
+
+    @Test
+    void valueTypesWorkWithoutTheNativeLibrary() throws Exception {
+        // A library path that cannot load: any use of the library would throw UnsatisfiedLinkError.
+        Map<String, String> kv = childJvmMode("values", TestSupport.classpath(), "-Dforkexec.library.path=" + dir.resolve("none"));
+        assertEquals("signal 9 (SIGKILL)", kv.get("killed"), kv.get(""));
+        assertEquals("exit 3", kv.get("exited"), kv.get(""));
+        assertEquals("ProcessSpec[echo, hi] childFDs={0='w', 1='r', 2='r'}", kv.get("spec"), kv.get(""));
+        assertEquals("false", kv.get("loaded"), "the value types loaded the native library");
     }
 
     @Test

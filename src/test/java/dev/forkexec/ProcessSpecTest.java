@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.internal.ProgramLookup;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -219,7 +220,7 @@ class ProcessSpecTest {
     void candidatesFollowTheParentsPathByDefault() {
         String path = System.getenv("PATH");
         List<String> expected = new ArrayList<>();
-        for (String dir : (path != null ? path : ProcessSpec.DEFAULT_PATH).split(":", -1)) {
+        for (String dir : (path != null ? path : ProgramLookup.DEFAULT_PATH).split(":", -1)) {
             expected.add(dir.isEmpty() ? "prog" : dir.endsWith("/") ? dir + "prog" : dir + "/prog");
         }
         assertEquals(expected, ProcessSpec.command("prog").build().candidates());

@@ -1,4 +1,4 @@
-package dev.forkexec;
+package dev.forkexec.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,8 +22,8 @@ import java.util.Set;
  * {@code native/linux-<arch>/} is checked against the SHA-256 recorded at build time, extracted into
  * a fresh owner-only temporary directory, loaded, and deleted again.
  */
-final class NativeLibrary {
-    static final String LIBRARY = "libforkexec.so";
+public final class NativeLibrary {
+    public static final String LIBRARY = "libforkexec.so";
     private static final Set<PosixFilePermission> UNSAFE = Set.of(
             PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
 
@@ -50,7 +50,7 @@ final class NativeLibrary {
         }
     }
 
-    static synchronized void load() {
+    public static synchronized void load() {
         if (loaded) return;
         String dir = System.getProperty("forkexec.library.path");
         if (dir != null && !dir.isEmpty()) {

@@ -1,37 +1,22 @@
-package dev.forkexec;
+package dev.forkexec.internal;
 
 import java.io.FileDescriptor;
 import java.nio.ByteBuffer;
 
-/** Mirrors {@code posix_jni.c}: reaping and signalling by pidfd, fds, errno and signal names. */
-final class NativePosix {
-    /** {@link #waitPidfd} result while the child runs; results below it are {@code -2 - errno}. */
-    static final int RUNNING = -1;
-
+/** Mirrors {@code fdio_jni.c}: raw writes and closes of the parent's ends of a child's pipes. */
+public final class NativeFd {
     static {
         NativeLibrary.load();
     }
 
-    private NativePosix() {}
-
-    /** (si_code << 8) | si_status once reaped, {@link #RUNNING}, or -2 - errno. */
-    static native int waitPidfd(int pidfd, boolean block);
-
-    /** 1 when the child has exited, 0 on timeout, or -errno. */
-    static native int pollPidfd(int pidfd, int timeoutMillis);
-
-    /** 0 or errno. */
-    static native int signalPidfd(int pidfd, int signal);
-
-    /** 0 or errno. */
-    static native int close(int fd);
+    private NativeFd() {}
 
     /**
      * write(2) of the buffer's remaining bytes to a non-blocking fd, advancing its position: bytes
      * written, 0 when the pipe is full, or -errno. Unlike FileChannel.write it ignores the caller's
      * interrupt status, which must never close a child's pipe.
      */
-    static int write(int fd, ByteBuffer src) {
+    public static int write(int fd, ByteBuffer src) {
         int n;
         if (src.isDirect()) {
             n = writeDirect(fd, src, src.position(), src.remaining());
@@ -50,13 +35,9 @@ final class NativePosix {
 
     private static native int writeArray(int fd, byte[] array, int offset, int length);
 
+    /** close(2): 0 or errno. */
+    public static native int close(int fd);
+
     /** Points a fresh {@link FileDescriptor} at a raw fd (JNI may set its private field). */
-    static native void setFd(FileDescriptor descriptor, int fd);
-
-    /** "No such file or directory (ENOENT)". */
-    static native String errnoText(int errno);
-
-    static native String[] signalNames();
-
-    static native int[] signalNumbers();
+    public static native void setFd(FileDescriptor descriptor, int fd);
 }

@@ -1,0 +1,17 @@
+/*
+ * fdio.c - raw fd I/O (see fdio.h).
+ */
+#include <errno.h>
+#include <unistd.h>
+
+#include "fdio.h"
+
+long fe_write(int fd, const void *buf, size_t len) {
+    ssize_t n;
+    while ((n = write(fd, buf, len)) < 0 && errno == EINTR) {
+    }
+    if (n >= 0) return n;
+    return errno == EAGAIN ? 0 : -errno;
+}
+
+int fe_close(int fd) { return close(fd) < 0 ? errno : 0; }
