@@ -5,11 +5,14 @@ import dev.forkexec.internal.NativeFd;
 import dev.forkexec.internal.NativeNames;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -71,6 +74,7 @@ public final class Reactor implements AutoCloseable {
 
     // Loop thread only.
     private final Map<Long, Handler> handlers = new HashMap<>();
+    private final PriorityQueue<DelayedCall> timers = new PriorityQueue<>(Comparator.comparingLong(c -> c.deadline));
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
     private long nextToken = WAKE_TOKEN + 1;
 
@@ -157,6 +161,55 @@ public final class Reactor implements AutoCloseable {
         if (interrupted) Thread.currentThread().interrupt();
     }
 
+    /**
+     * Runs {@code task} on the reactor's thread once {@code delay} has passed (Twisted's
+     * {@code reactor.callLater}): a timeout, a retry, a grace period, without a thread of its own.
+     * Safe from any thread. What the task throws is logged, like a callback's. Calls still pending
+     * when the reactor closes are dropped.
+     *
+     * @throws IllegalStateException once {@link #close()} has begun
+     */
+    public DelayedCall callLater(Duration delay, Runnable task) {
+        Objects.requireNonNull(delay, "delay");
+        Objects.requireNonNull(task, "task");
+        if (delay.isNegative()) throw new IllegalArgumentException("delay must not be negative, was " + delay);
+        long nanos;
+        try {
+            nanos = delay.toNanos();
+        } catch (ArithmeticException tooLong) {
+            nanos = Long.MAX_VALUE / 4; // centuries: never, in practice
+        }
+        DelayedCall call = new DelayedCall(System.nanoTime() + Math.min(nanos, Long.MAX_VALUE / 4), task);
+        synchronized (lifecycle) {
+            if (closing) throw new IllegalStateException("this Reactor is closed; create a new one to schedule calls");
+        }
+        execute(() -> timers.add(call));
+        return call;
+    }
+
+    /** A call scheduled by {@link #callLater}; cancel it while it is pending. */
+    public static final class DelayedCall {
+        private final long deadline;
+        private final Runnable task;
+        /** 0 pending, 1 ran (or is running), 2 cancelled. */
+        private final AtomicInteger state = new AtomicInteger();
+
+        private DelayedCall(long deadline, Runnable task) {
+            this.deadline = deadline;
+            this.task = task;
+        }
+
+        /** Stops a pending call; true if it was pending, false if it already ran or was cancelled. */
+        public boolean cancel() {
+            return state.compareAndSet(0, 2);
+        }
+
+        /** Whether the call is still pending: neither run nor cancelled. */
+        public boolean isActive() {
+            return state.get() == 0;
+        }
+    }
+
     /** Whether {@link #close()} has begun. */
     public boolean isClosed() {
         synchronized (lifecycle) {
@@ -237,7 +290,7 @@ public final class Reactor implements AutoCloseable {
                 Thread.interrupted(); // an interrupt would close the FileChannel a read or write uses
                 runTasks();
                 if (finished()) break;
-                int n = NativeEpoll.await(epfd, tokens, events, tasks.isEmpty() ? -1 : 0);
+                int n = NativeEpoll.await(epfd, tokens, events, tasks.isEmpty() ? timeoutMillis() : 0);
                 if (n < 0) throw new IllegalStateException("epoll_wait failed: " + NativeNames.errnoText(-n));
                 for (int i = 0; i < n; i++) {
                     if (tokens[i] == WAKE_TOKEN) {
@@ -256,6 +309,7 @@ public final class Reactor implements AutoCloseable {
                         LOG.log(Level.ERROR, "forkexec reactor: handling an event failed", e);
                     }
                 }
+                runTimers();
             }
         } catch (Throwable t) {
             LOG.log(Level.ERROR, "forkexec reactor: the loop stopped on an unexpected error", t);
@@ -265,6 +319,32 @@ public final class Reactor implements AutoCloseable {
                 terminated = true;
                 NativeFd.close(epfd);
                 NativeFd.close(wakefd);
+            }
+        }
+    }
+
+    /** How long epoll may sleep: until the earliest pending timer, or for ever. */
+    private int timeoutMillis() {
+        DelayedCall next;
+        while ((next = timers.peek()) != null && !next.isActive()) timers.poll();
+        if (next == null) return -1;
+        long left = next.deadline - System.nanoTime();
+        if (left <= 0) return 0;
+        return (int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000);
+    }
+
+    private void runTimers() {
+        long now = System.nanoTime();
+        DelayedCall next;
+        while ((next = timers.peek()) != null && next.deadline - now <= 0) {
+            timers.poll();
+            if (!next.state.compareAndSet(0, 1)) continue; // cancelled
+            try {
+                next.task.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "forkexec reactor: a callLater task failed", e);
+            } finally {
+                Thread.interrupted(); // a task that interrupted the loop must not make a read close a pipe
             }
         }
     }
