@@ -120,7 +120,7 @@ public final class Reactor implements AutoCloseable {
         try {
             ChildProcess child = new ChildProcess(this, Subprocess.startNonBlocking(spec), protocol);
             live.add(child);
-            ChildProcess.call(child, "connectionMade", -1, () -> protocol.connectionMade(child));
+            child.call("connectionMade", -1, () -> protocol.connectionMade(child));
             execute(child::attach);
             return child;
         } finally {
