@@ -43,6 +43,11 @@ public final class ChildProcess implements ProcessTransport {
     private final List<PolledFd> fds;
     private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
     private volatile boolean readingPaused;
+    /** connectionMade threw an Error: the child is gone and no callback may follow. */
+    private volatile boolean discarded;
+    /** Until {@link #start()}: loop work asked for during connectionMade is held in {@link #held}. */
+    private volatile boolean holding = true;
+    private final List<Runnable> held = new ArrayList<>(); // guarded by itself
 
     // Loop thread only.
     private boolean attached;
@@ -135,13 +140,13 @@ public final class ChildProcess implements ProcessTransport {
     @Override
     public void pauseProducing() {
         readingPaused = true;
-        reactor.execute(this::syncReaders);
+        execute(this::syncReaders);
     }
 
     @Override
     public void resumeProducing() {
         readingPaused = false;
-        reactor.execute(this::syncReaders);
+        execute(this::syncReaders);
     }
 
     @Override
@@ -171,6 +176,13 @@ public final class ChildProcess implements ProcessTransport {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>It completes exceptionally only if the reactor's loop thread died (with the error that
+     * ended it; the child was then killed, reaped and ended), or if {@code connectionMade} threw an
+     * Error (with that error; the child was killed and reaped and spawnProcess threw it).
+     */
     @Override
     public CompletableFuture<ExitStatus> onExit() {
         return exit.copy();
@@ -199,29 +211,117 @@ public final class ChildProcess implements ProcessTransport {
 
     // ------------------------------------------------------------ loop side
 
-    /** Runs a protocol or producer callback; what it throws is logged with the pid and fd. */
+    /**
+     * Runs a protocol or producer callback (none once the child was discarded). Whatever it throws,
+     * Errors included, is logged with the pid and fd and goes no further: on the loop thread nobody
+     * could catch it, and letting a StackOverflowError or OutOfMemoryError from one callback end the
+     * loop would stop every other child's output, exits and writes. By the time it reaches here the
+     * stack has unwound and what the callback allocated is garbage, so the loop can go on.
+     */
     void call(String callback, int childFD, Runnable body) {
+        if (discarded) return;
         try {
             body.run();
-        } catch (RuntimeException | LinkageError | AssertionError e) {
-            Reactor.LOG.log(Level.ERROR, () -> "forkexec: " + callback + (childFD >= 0 ? "(fd " + childFD + ")" : "")
-                    + " for pid " + pid() + " threw; the reactor goes on", e);
+        } catch (Throwable t) {
+            failed(callback, childFD, t);
         } finally {
             // A callback that interrupted the loop thread must not make its next read or write close a pipe.
             if (reactor.inLoop()) Thread.interrupted();
         }
     }
 
-    /** Loop thread: a read end lends the read buffer to the protocol (no allocation per read). */
+    /** Loop thread: a read end lends the read buffer to the protocol (no allocation per read); as {@link #call}. */
     void dataReceived(int childFD, ByteBuffer data) {
         try {
             protocol.childDataReceived(childFD, data);
-        } catch (RuntimeException | LinkageError | AssertionError e) {
-            Reactor.LOG.log(Level.ERROR, () -> "forkexec: childDataReceived(fd " + childFD + ") for pid " + pid()
-                    + " threw; the reactor goes on", e);
+        } catch (Throwable t) {
+            failed("childDataReceived", childFD, t);
         } finally {
             Thread.interrupted(); // as in call(): the loop's next read must not see the callback's interrupt
         }
+    }
+
+    /** Logs a callback's failure; a failure to log (out of memory again) must not stop the caller either. */
+    private void failed(String callback, int childFD, Throwable t) {
+        try {
+            Reactor.LOG.log(Level.ERROR, () -> "forkexec: " + callback + (childFD >= 0 ? "(fd " + childFD + ")" : "")
+                    + " for pid " + pid() + " threw; the reactor goes on", t);
+        } catch (Throwable logFailed) {
+            // nothing more can be done about it here; the loop goes on
+        }
+    }
+
+    /**
+     * Calling thread, inside spawnProcess: an Exception is logged like any callback's and the child
+     * runs on (Twisted does the same). An Error means the protocol never finished setting up, and
+     * here, unlike on the loop, there is a caller to tell: the child is killed and reaped, its fds
+     * closed, and the Error comes out of spawnProcess.
+     */
+    void connectionMade() {
+        try {
+            protocol.connectionMade(this);
+        } catch (Exception e) {
+            failed("connectionMade", -1, e);
+        } catch (Throwable t) {
+            try {
+                discard(t);
+            } catch (Throwable cleanup) {
+                t.addSuppressed(cleanup);
+            }
+            throw t;
+        } finally {
+            if (reactor.inLoop()) Thread.interrupted();
+        }
+    }
+
+    /**
+     * Before attach(), on the spawning thread: kill and reap the child, close its fds, and let no
+     * callback reach the protocol or a producer from now on. What connectionMade asked of the loop
+     * (a flush, a close, a pull producer's first resume) was held, and is dropped.
+     */
+    void discard(Throwable cause) {
+        synchronized (held) {
+            discarded = true;
+            held.clear();
+        }
+        for (FdEnd e : ends.values()) {
+            if (e instanceof WriteEnd w) w.stopWrites();
+        }
+        process.close(); // closes every pipe, SIGKILLs, reaps, closes the pidfd
+        exit.completeExceptionally(cause);
+    }
+
+    /**
+     * The loop thread is dying of {@code cause} (Reactor.loop): end this child here and now, without
+     * the poll set. Kill and reap it, close its fds, deliver the callbacks it is still owed (each
+     * open fd's childConnectionLost, processExited, processEnded) so no protocol waits for ever, and
+     * fail onExit() with the cause.
+     */
+    void abandon(Throwable cause) {
+        if (ended) return;
+        for (FdEnd e : ends.values()) {
+            if (e instanceof WriteEnd w) w.stopWrites();
+        }
+        for (PolledFd fd : fds) fd.forget();
+        ExitStatus reaped;
+        try {
+            process.close(); // SIGKILLs if still running, reaps, closes the pidfd
+            reaped = process.exitStatus().orElseThrow();
+        } catch (RuntimeException e) {
+            Reactor.LOG.log(Level.ERROR, "forkexec: cannot reap pid " + pid() + "; reporting exit 255", e);
+            reaped = ExitStatus.exited(255);
+        }
+        if (status == null) {
+            ExitStatus exited = reaped;
+            status = exited;
+            call("processExited", -1, () -> protocol.processExited(exited));
+        }
+        for (FdEnd e : ends.values()) e.close();
+        ended = true;
+        reactor.ended(this);
+        ExitStatus s = status;
+        call("processEnded", -1, () -> protocol.processEnded(s));
+        exit.completeExceptionally(cause);
     }
 
     /** Loop thread: an end closed; the protocol hears it once per child fd. */
@@ -231,6 +331,39 @@ public final class ChildProcess implements ProcessTransport {
 
     boolean readingPaused() {
         return readingPaused;
+    }
+
+    /**
+     * Runs {@code task} on the loop thread, in call order. While connectionMade runs it is held, and
+     * handed over by {@link #start()} once connectionMade returned: so no callback of this child
+     * (a childConnectionLost after a closeStdout, a pull producer's resumeProducing) runs on the
+     * loop while connectionMade is still running, and none at all if connectionMade throws an Error.
+     */
+    void execute(Runnable task) {
+        if (holding) {
+            synchronized (held) {
+                if (discarded) return;
+                if (holding) {
+                    held.add(task);
+                    return;
+                }
+            }
+        }
+        reactor.execute(task);
+    }
+
+    /**
+     * Spawning thread, once connectionMade returned and the child is live: hand the loop what
+     * connectionMade asked of it, in order, then {@link #attach()}. Under the lock, so a call from
+     * another thread meanwhile cannot overtake them.
+     */
+    void start() {
+        synchronized (held) {
+            for (Runnable task : held) reactor.execute(task);
+            held.clear();
+            holding = false;
+            reactor.execute(this::attach);
+        }
     }
 
     /** First task on the loop: put the pipes and the pidfd into the poll set. */

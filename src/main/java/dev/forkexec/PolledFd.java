@@ -118,6 +118,17 @@ final class PolledFd implements Reactor.Handler {
         closeChannel();
     }
 
+    /**
+     * The loop thread is dying: close the fd without touching the poll set (closing the epoll fd
+     * drops every registration). Each write end must have stopped writers first
+     * ({@link WriteEnd#stopWrites()}), so no write lands on a reused fd number.
+     */
+    void forget() {
+        closed = true;
+        events = -1;
+        closeChannel();
+    }
+
     private void closeChannel() {
         try {
             channel.close();

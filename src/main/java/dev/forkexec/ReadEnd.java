@@ -68,7 +68,7 @@ final class ReadEnd extends FdEnd {
             if (closeRequested || lost) return;
             closeRequested = true;
         }
-        reactor.execute(this::closeAndMaybeEnd);
+        child.execute(this::closeAndMaybeEnd);
     }
 
     @Override

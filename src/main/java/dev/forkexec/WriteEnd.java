@@ -21,7 +21,6 @@ import java.nio.ByteBuffer;
  * are dropped silently, as Twisted does.
  */
 final class WriteEnd extends FdEnd {
-    private final Reactor reactor;
     private final Runnable syncTask;
     private final Runnable drainedTask;
 
@@ -40,7 +39,6 @@ final class WriteEnd extends FdEnd {
 
     WriteEnd(ChildProcess child, int childFD, PolledFd fd, Reactor reactor) {
         super(child, childFD, fd);
-        this.reactor = reactor;
         this.queue = new WriteQueue(reactor.chunkPool());
         this.syncTask = fd::sync;
         this.drainedTask = this::drained;
@@ -95,8 +93,8 @@ final class WriteEnd extends FdEnd {
             }
         }
         // Ask for EPOLLOUT before pausing the producer: flushing must not wait on its callback.
-        if (updateInterest) reactor.execute(syncTask);
-        if (notifyDrained) reactor.execute(drainedTask);
+        if (updateInterest) child.execute(syncTask);
+        if (notifyDrained) child.execute(drainedTask);
         if (toPause != null) {
             child.call("pauseProducing", childFD, toPause::pauseProducing);
             boolean recheck;
@@ -106,7 +104,7 @@ final class WriteEnd extends FdEnd {
                 if (recheck) resumeDeferred = false;
             }
             // The queue drained while the pause was on its way: resume now, after it, not before.
-            if (recheck) reactor.execute(drainedTask);
+            if (recheck) child.execute(drainedTask);
         }
     }
 
@@ -154,7 +152,7 @@ final class WriteEnd extends FdEnd {
         producer = p;
         streaming = isStreaming;
         producerPaused = false;
-        if (!isStreaming && queue.isEmpty()) reactor.execute(drainedTask);
+        if (!isStreaming && queue.isEmpty()) child.execute(drainedTask);
         return true;
     }
 
@@ -170,6 +168,15 @@ final class WriteEnd extends FdEnd {
         closeAndMaybeEnd();
     }
 
+    /**
+     * The child is being torn down outside the loop's usual path (a failed connectionMade, a dying
+     * loop): drop the queue and take no more writes, before the fd is closed.
+     */
+    synchronized void stopWrites() {
+        lost = true;
+        queue.clear();
+    }
+
     /** Any thread: flush what is queued, then close. */
     @Override
     void requestClose() {
@@ -177,7 +184,7 @@ final class WriteEnd extends FdEnd {
             if (closeRequested || lost) return;
             closeRequested = true;
         }
-        reactor.execute(drainedTask);
+        child.execute(drainedTask);
     }
 
     @Override
