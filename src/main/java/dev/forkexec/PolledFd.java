@@ -18,12 +18,14 @@ import java.nio.channels.FileChannel;
  * <p>How a pseudo-terminal master composes: one non-blocking fd, one {@code PolledFd}, a
  * {@link ReadEnd} (the child's output; read(2) failing with EIO once the slave side is gone is EOF,
  * which the read loop already treats so) and a {@link WriteEnd} (the child's input; the same queue,
- * EPOLLOUT interest, back-pressure and producer gate as a pipe). The fd is registered with
- * EPOLLIN|EPOLLOUT combined while both want them; an event goes to the read end if it is readable or
- * hung up and to the write end if it is writable or in error. When the slave side hangs up, the read
- * end reads on to EIO while the write end drops its queue and is done; the fd closes after both.
- * Closing the terminal's input types VEOF through the write end once its queue is flushed instead of
- * closing the fd, which the read end goes on reading.
+ * EPOLLOUT interest, back-pressure and producer gate as a pipe). The fd is registered once, with
+ * EPOLLIN|EPOLLOUT combined while both want them, and leaves the poll set only when neither does (a
+ * paused read end and a finished write end: no EPOLLHUP spinning the loop). An event goes to the read
+ * end on EPOLLIN, EPOLLHUP or EPOLLERR, then to the write end on EPOLLOUT, EPOLLHUP or EPOLLERR. When
+ * the slave side hangs up, the read end reads on to EIO while the write end drops its queue and is
+ * done; the fd closes after both. Closing the terminal's input types VEOF through the write end once
+ * its queue is flushed (where a pipe's write end closes) and stops taking writes, leaving the fd to
+ * the read end.
  *
  * <p>Loop thread only, except {@link #fd} (read by writers on any thread, under their end's lock).
  */

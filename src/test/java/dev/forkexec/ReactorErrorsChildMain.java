@@ -28,8 +28,8 @@ import java.util.logging.Logger;
 public final class ReactorErrorsChildMain {
     private static final long SECONDS = 20;
     private static final AtomicInteger LOGS = new AtomicInteger();
-    /** Held strongly: java.util.logging keeps only weak references to its loggers. */
-    private static final Logger LIBRARY_LOGGER = Logger.getLogger(CapturedLogs.LOGGER);
+    /** The parent of the library's loggers; held strongly, java.util.logging keeps only weak references. */
+    private static final Logger LIBRARY_LOGGER = Logger.getLogger("dev.forkexec");
 
     private ReactorErrorsChildMain() {}
 
