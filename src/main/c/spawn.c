@@ -78,6 +78,28 @@ static void block_all_signals(uint64_t *old) {
 
 static void restore_signals(const uint64_t *old) { syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, KERNEL_SIGSET_SIZE); }
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434 /* the same on x86_64 and aarch64 */
+#endif
+
+/* qemu-user before 8.0 rejects CLONE_PIDFD (EINVAL): a plain fork, then a pidfd for the child. */
+static pid_t fork_then_pidfd_open(int *pidfd) {
+    pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, 0);
+    if (pid <= 0) return pid;
+    *pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (*pidfd < 0) {
+        int err = errno;
+        if (err != ESRCH) { /* ESRCH: already reaped by the kernel (SIGCHLD ignored), the pid is not ours */
+            kill(pid, SIGKILL);
+            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+            }
+        }
+        errno = err;
+        return -1;
+    }
+    return pid;
+}
+
 static pid_t clone_child(int mech, int (*fn)(void *), void *arg, int *pidfd) {
     uint64_t old;
     pid_t pid;
@@ -92,6 +114,7 @@ static pid_t clone_child(int mech, int (*fn)(void *), void *arg, int *pidfd) {
         pid = clone(fn, top, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, arg, pidfd);
     } else {
         pid = (pid_t)syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL, 0);
+        if (pid < 0 && errno == EINVAL) pid = fork_then_pidfd_open(pidfd);
         if (pid == 0) syscall(SYS_exit_group, fn(arg));
     }
     int err = errno;
