@@ -83,6 +83,9 @@ check_library() {
         else
             echo "[platforms] PASS   $platform: symbol versions $versions(highest GLIBC_$highest <= $GLIBC_FLOOR); NEEDED $needed"
         fi
+        if objdump -T "$lib" | grep -q GLIBC_PRIVATE; then
+            fail "$platform: refers to GLIBC_PRIVATE symbols, which no other glibc build provides"
+        fi
     elif [ -n "$versions" ]; then
         fail "$platform: a musl library refers to glibc symbol versions: $versions"
     else

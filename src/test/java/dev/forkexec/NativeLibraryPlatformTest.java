@@ -44,6 +44,11 @@ class NativeLibraryPlatformTest {
             "7f11d0e10000-7f11d0e14000 r--p 00000000 00:5b 1290 /lib/libgcompat.so.0",
             "7f11d0e28000-7f11d0e3c000 r--p 00000000 00:5b 1054 /lib/ld-musl-x86_64.so.1",
             "7ffd2e2a4000-7ffd2e2c5000 rw-p 00000000 00:00 0 [stack]", "");
+    /** musl where ld-musl-x86_64.so.1 is a link to libc.so (Debian's musl package, Void Linux): maps shows libc.so. */
+    private static final String MUSL_AS_LIBC_SO = String.join("\n",
+            "55e0a4d2b000-55e0a4d2c000 r--p 00000000 08:01 7731 /usr/lib/jvm/musl-jdk/bin/java",
+            "7f5d2c8a1000-7f5d2c8b5000 r--p 00000000 08:01 6602 /usr/lib/x86_64-linux-musl/libc.so",
+            "7ffd2e2a4000-7ffd2e2c5000 rw-p 00000000 00:00 0 [stack]", "");
     private static final String NEITHER = String.join("\n",
             "00400000-00452000 r-xp 00000000 08:01 17 /opt/static-launcher",
             "7ffd2e2a4000-7ffd2e2c5000 rw-p 00000000 00:00 0 [stack]", "");
@@ -66,6 +71,11 @@ class NativeLibraryPlatformTest {
     @Test
     void glibcJvmRunningOnMuslThroughGcompatIsMusl() {
         assertTrue(NativeLibrary.isMusl(ALPINE_GCOMPAT, false, false));
+    }
+
+    @Test
+    void muslLoaderMappedAsLibcSoIsMusl() {
+        assertTrue(NativeLibrary.isMusl(MUSL_AS_LIBC_SO, false, true));
     }
 
     @ParameterizedTest

@@ -103,9 +103,9 @@ public final class NativeLibrary {
 
     /**
      * Whether the process whose {@code /proc/self/maps} text is {@code maps} runs on musl: the mapped
-     * C library or dynamic loader decides ({@code ld-musl-*}, {@code libc.musl-*}: musl, also for a
-     * glibc-built JVM running on musl through gcompat; {@code libc.so.6}, {@code ld-linux*},
-     * {@code libc-2.*}, {@code ld-2.*}: glibc). When {@code maps} is null (unreadable) or shows
+     * C library or dynamic loader decides ({@code ld-musl-*}, {@code libc.musl-*}, or a bare
+     * {@code libc.so}, which glibc never maps: musl, also for a glibc-built JVM running on musl through
+     * gcompat; {@code libc.so.6}, {@code ld-linux*}, {@code libc-2.*}, {@code ld-2.*}: glibc). When {@code maps} is null (unreadable) or shows
      * neither, the files on disk decide: musl when musl's loader exists and glibc's does not.
      */
     public static boolean isMusl(String maps, boolean muslLoaderExists, boolean glibcLoaderExists) {
@@ -116,7 +116,10 @@ public final class NativeLibrary {
                 int start = maps.lastIndexOf('\n', end - 1) + 1;
                 int slash = maps.lastIndexOf('/', end - 1);
                 if (slash >= start) {
-                    if (maps.startsWith("ld-musl-", slash + 1) || maps.startsWith("libc.musl-", slash + 1)) return true;
+                    if (maps.startsWith("ld-musl-", slash + 1) || maps.startsWith("libc.musl-", slash + 1)
+                            || maps.startsWith("libc.so", slash + 1) && isEndOfName(maps, slash + 8, end)) {
+                        return true; // musl; where its loader is a link to libc.so, maps shows libc.so
+                    }
                     if (maps.startsWith("libc.so.6", slash + 1) || maps.startsWith("ld-linux", slash + 1)
                             || maps.startsWith("libc-2.", slash + 1) || maps.startsWith("ld-2.", slash + 1)) {
                         return false; // glibc; before 2.34 its files are named libc-2.28.so, ld-2.28.so
@@ -126,6 +129,11 @@ public final class NativeLibrary {
             }
         }
         return muslLoaderExists && !glibcLoaderExists;
+    }
+
+    /** Whether the file name in a maps line ends at {@code i} (the line's end, or " (deleted)"). */
+    private static boolean isEndOfName(String maps, int i, int end) {
+        return i == end || maps.charAt(i) == ' ';
     }
 
     /** {@link #platform} for this JVM. */
