@@ -51,7 +51,8 @@ import java.util.zip.ZipFile;
  *       without reading, hashing or writing the bundled copy again (the cold-start cost). It is used only
  *       while that directory is owned by this user with mode 0700, the file is owned by this user and not
  *       writable by anyone else, and no directory above it can be rewritten by another user (each is
- *       owned by root or this user, and writable by no one else unless sticky, like /tmp);</li>
+ *       owned by root or this user, and writable by no one else unless sticky, like /tmp). A cached copy
+ *       whose size is not the bundled library's (cut short by a crash) is replaced before loading;</li>
  *   <li>then, as in (1), a fresh directory in {@code java.io.tmpdir}, then in {@code $XDG_RUNTIME_DIR}.</li>
  * </ol>
  * A directory that cannot be used (missing, not writable, mounted {@code noexec}, unsafe) is skipped;
@@ -200,6 +201,8 @@ public final class NativeLibrary {
         private final String sha256;
         private final List<String> tried = new ArrayList<>();
         private byte[] bytes;
+        /** A fault of the jar itself (missing or damaged library): thrown as it is, no other directory tried. */
+        private UnsatisfiedLinkError fatal;
 
         Bundled(String platform) {
             this.platform = platform;
@@ -207,8 +210,7 @@ public final class NativeLibrary {
             this.sha256 = new String(readResource(resource + ".sha256"), StandardCharsets.US_ASCII).trim()
                     .toLowerCase(Locale.ROOT);
             if (!isHex64(sha256)) {
-                throw new UnsatisfiedLinkError("forkexec: " + resource + ".sha256 does not hold a SHA-256; the jar"
-                        + " is damaged or was altered");
+                throw fatal("forkexec: " + resource + ".sha256 does not hold a SHA-256; the jar is damaged or was altered");
             }
         }
 
@@ -239,12 +241,17 @@ public final class NativeLibrary {
                 byte[] b = readResource(resource);
                 String actual = sha256(b);
                 if (!actual.equals(sha256)) {
-                    throw new UnsatisfiedLinkError("forkexec: " + resource + " does not match its build-time SHA-256"
-                            + " (expected " + sha256 + ", found " + actual + "); the jar is damaged or was altered");
+                    throw fatal("forkexec: " + resource + " does not match its build-time SHA-256 (expected " + sha256
+                            + ", found " + actual + "); the jar is damaged or was altered");
                 }
                 bytes = b;
             }
             return bytes;
+        }
+
+        private UnsatisfiedLinkError fatal(String message) {
+            fatal = new UnsatisfiedLinkError(message);
+            return fatal;
         }
 
         /** {@code $XDG_CACHE_HOME/forkexec} or {@code ~/.cache/forkexec}; null (and noted) when neither is known. */
@@ -261,16 +268,21 @@ public final class NativeLibrary {
         private boolean tryCache(Path dir) {
             String what = dir + " (the per-user cache)";
             Path lib = dir.resolve("libforkexec-" + sha256 + ".so");
+            boolean existed = false;
             try {
                 int uid = ownUid();
                 ensurePrivateDirectory(dir, uid);
                 Map<String, Object> a = unixAttributes(lib);
-                if (a == null) {
-                    store(dir, lib);
-                } else if (!Boolean.TRUE.equals(a.get("isRegularFile")) || (int) a.get("uid") != uid
-                        || ((int) a.get("mode") & GROUP_OTHERS_WRITE) != 0) {
+                if (a != null && (!Boolean.TRUE.equals(a.get("isRegularFile")) || (int) a.get("uid") != uid
+                        || ((int) a.get("mode") & GROUP_OTHERS_WRITE) != 0)) {
                     throw new Skip(lib + " is not a regular file owned by uid " + uid + " and writable by it alone");
                 }
+                if (a != null && !isComplete(lib, (long) a.get("size"))) {
+                    Files.delete(lib); // cut short or damaged: dlopen of it could crash the JVM (SIGBUS)
+                    a = null;
+                }
+                existed = a != null;
+                if (a == null) store(dir, lib);
                 System.load(lib.toString());
                 return true;
             } catch (Skip e) {
@@ -278,9 +290,30 @@ public final class NativeLibrary {
             } catch (IOException | UnsupportedOperationException e) {
                 tried.add(what + ": " + e);
             } catch (UnsatisfiedLinkError e) {
+                if (e == fatal) throw e;
                 tried.add(what + ": " + explain(e));
+                if (existed) discardIfDamaged(lib);
             }
             return false;
+        }
+
+        /**
+         * Whether a cached copy is whole: its size is the bundled library's (read from the jar's directory,
+         * not its bytes); where that size is unknown, its SHA-256 is checked instead.
+         */
+        private boolean isComplete(Path lib, long size) throws IOException {
+            long expected = sizeInCodeSource(resource.substring(1));
+            if (expected >= 0) return size == expected;
+            return sha256(Files.readAllBytes(lib)).equals(sha256);
+        }
+
+        /** A cached copy that failed to load and is not what it should be (a crash mid-write?) goes. */
+        private void discardIfDamaged(Path lib) {
+            try {
+                if (!sha256(Files.readAllBytes(lib)).equals(sha256)) Files.delete(lib);
+            } catch (IOException e) {
+                // left for the next JVM to try; this one goes on to the other directories
+            }
         }
 
         /** Writes the verified bytes next to {@code lib}, durably, then renames them into place. */
@@ -320,6 +353,7 @@ public final class NativeLibrary {
             } catch (IOException e) {
                 tried.add(what + ": " + e);
             } catch (UnsatisfiedLinkError e) {
+                if (e == fatal) throw e;
                 tried.add(what + ": " + explain(e));
             } finally {
                 deleteQuietly(lib);
@@ -333,8 +367,8 @@ public final class NativeLibrary {
             if (b != null) return b;
             try (InputStream in = NativeLibrary.class.getResourceAsStream(name)) {
                 if (in == null) {
-                    throw new UnsatisfiedLinkError("forkexec: " + name + " is not in the jar; it was built without"
-                            + " the native library for " + platform);
+                    throw fatal("forkexec: " + name + " is not in the jar; it was built without the native library"
+                            + " for " + platform);
                 }
                 return in.readAllBytes();
             } catch (IOException e) {
@@ -350,10 +384,8 @@ public final class NativeLibrary {
      */
     private static byte[] readFromCodeSource(String name) {
         try {
-            CodeSource source = NativeLibrary.class.getProtectionDomain().getCodeSource();
-            URL location = source == null ? null : source.getLocation();
-            if (location == null || !"file".equals(location.getProtocol())) return null;
-            File root = new File(location.toURI());
+            File root = codeSource();
+            if (root == null) return null;
             if (root.isDirectory()) {
                 File f = new File(root, name);
                 if (!f.isFile()) return null;
@@ -368,8 +400,38 @@ public final class NativeLibrary {
                     return in.readAllBytes();
                 }
             }
-        } catch (IOException | URISyntaxException | IllegalArgumentException | SecurityException e) {
+        } catch (IOException | IllegalArgumentException | SecurityException e) {
             return null; // the class loader's own lookup follows
+        }
+    }
+
+    /** The size of the entry {@code name} of the jar (or class directory) this class came from; -1 if unknown. */
+    private static long sizeInCodeSource(String name) {
+        try {
+            File root = codeSource();
+            if (root == null) return -1;
+            if (root.isDirectory()) {
+                File f = new File(root, name);
+                return f.isFile() ? f.length() : -1;
+            }
+            try (ZipFile jar = new ZipFile(root)) {
+                ZipEntry e = jar.getEntry(name);
+                return e == null ? -1 : e.getSize();
+            }
+        } catch (IOException | IllegalArgumentException | SecurityException e) {
+            return -1;
+        }
+    }
+
+    /** The local jar or directory this class was loaded from; null when it is not a local file. */
+    private static File codeSource() {
+        CodeSource source = NativeLibrary.class.getProtectionDomain().getCodeSource();
+        URL location = source == null ? null : source.getLocation();
+        if (location == null || !"file".equals(location.getProtocol())) return null;
+        try {
+            return new File(location.toURI());
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            return null;
         }
     }
 
@@ -392,7 +454,7 @@ public final class NativeLibrary {
     /** uid, mode (with the file type bits) and type of {@code p} itself (not a link's target); null if missing. */
     private static Map<String, Object> unixAttributes(Path p) throws IOException {
         try {
-            return Files.readAttributes(p, "unix:uid,mode,isRegularFile,isDirectory", LinkOption.NOFOLLOW_LINKS);
+            return Files.readAttributes(p, "unix:uid,mode,size,isRegularFile,isDirectory", LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             return null;
         }
