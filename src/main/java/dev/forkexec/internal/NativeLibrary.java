@@ -2,21 +2,18 @@ package dev.forkexec.internal;
 
 import java.io.File;
 import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.net.URL;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.CodeSource;
@@ -47,7 +44,7 @@ import java.util.zip.ZipFile;
  *   <li>{@code -Dforkexec.tmpdir=/dir}, when set, and nothing else: a fresh owner-only directory is
  *       made in it, the library written there, loaded, and both deleted at once;</li>
  *   <li>otherwise the per-user cache {@code $XDG_CACHE_HOME/forkexec} (default {@code ~/.cache/forkexec}):
- *       the verified library is kept there as {@code libforkexec-<sha256>.so}, so later JVMs load it
+ *       the verified library is kept there as {@code libforkexec-<sha256>.so} (mode 0500), so later JVMs load it
  *       without reading, hashing or writing the bundled copy again (the cold-start cost). It is used only
  *       while that directory is owned by this user with mode 0700, the file is owned by this user and not
  *       writable by anyone else, and no directory above it can be rewritten by another user (each is
@@ -316,21 +313,29 @@ public final class NativeLibrary {
             }
         }
 
-        /** Writes the verified bytes next to {@code lib}, durably, then renames them into place. */
+        /**
+         * Writes the verified bytes next to {@code lib} under a name of their own, durably, then renames
+         * them into place (so a concurrent JVM sees the whole file or none). java.io, not NIO channels:
+         * in a fresh JVM those cost tens of milliseconds of class loading. The directory is this user's
+         * alone (mode 0700), so the file's mode matters only once it is in place: 0500.
+         */
         private void store(Path dir, Path lib) throws IOException {
             byte[] b = verifiedBytes();
-            Path part = dir.resolve(".part-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+            File part = dir.resolve(".part-" + Long.toHexString(System.nanoTime()) + "-"
+                    + Integer.toHexString(System.identityHashCode(b))).toFile();
             try {
-                try (FileChannel ch = FileChannel.open(part, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-                    ByteBuffer buf = ByteBuffer.wrap(b);
-                    while (buf.hasRemaining()) ch.write(buf);
-                    ch.force(true);
+                try (FileOutputStream out = new FileOutputStream(part)) {
+                    out.write(b);
+                    out.getFD().sync();
                 }
-                Files.setPosixFilePermissions(part, PosixFilePermissions.fromString("r-x------"));
-                Files.move(part, lib, StandardCopyOption.ATOMIC_MOVE);
+                boolean modeSet = part.setWritable(false, false) && part.setReadable(false, false)
+                        && part.setExecutable(false, false) && part.setReadable(true, true)
+                        && part.setExecutable(true, true);
+                if (!modeSet || !part.renameTo(lib.toFile())) {
+                    throw new IOException("cannot set the mode of " + part + " or rename it to " + lib);
+                }
             } finally {
-                deleteQuietly(part);
+                part.delete(); // gone already when the rename happened
             }
         }
 
