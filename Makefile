@@ -16,7 +16,9 @@ demo: jar
 jar:
 	$(MVN) -q -DskipTests -Dexec.skip=true package
 
-# Java tests (JUnit 5), the pure-C fd-plan tests, and the aarch64 cross-compile check.
+# Java tests (JUnit 5), the pure-C tests (natively, for aarch64 under qemu-aarch64, against musl), the
+# bundled libraries' symbol versions (<= GLIBC_2.17), then the built jar (*IT: module path, class path,
+# JDK 22+ native access).
 test:
 	$(MVN) verify
 
