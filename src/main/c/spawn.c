@@ -108,6 +108,10 @@ static pid_t clone3_child(int mech, void *top, int (*fn)(void *), void *arg, int
 /* Whether clone3's failure means "not here" (seccomp, an old kernel, qemu-user), not "not so". */
 static int clone3_refused(int err) { return err == ENOSYS || err == E2BIG || err == EINVAL || err == EPERM; }
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434 /* the same on x86_64 and aarch64 */
+#endif
+
 /* clone(2), asking for the pidfd with CLONE_PIDFD unless this kernel (or emulator) refused it before. */
 static pid_t clone_once(int mech, void *top, int (*fn)(void *), void *arg, int *pidfd, int with_pidfd) {
     int flags = (with_pidfd ? CLONE_PIDFD : 0) | SIGCHLD;
@@ -133,8 +137,10 @@ static pid_t plain_clone(int mech, void *top, int (*fn)(void *), void *arg, int 
     *pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (*pidfd < 0) {
         int err = errno;
-        kill(pid, SIGKILL); /* still our unreaped child: the pid cannot have been reused */
-        while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {
+        if (err != ESRCH) { /* ESRCH: the kernel reaped it already (SIGCHLD ignored): the pid is not ours */
+            kill(pid, SIGKILL); /* still our unreaped child: the pid cannot have been reused */
+            while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {
+            }
         }
         errno = err;
         return -1;

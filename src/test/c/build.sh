@@ -13,8 +13,8 @@
 #    valgrind --error-exitcode=1 when valgrind is installed (FORKEXEC_EXPECT_MECHANISM=fork
 #    there: valgrind runs CLONE_VM|CLONE_VFORK as a fork and the spawn probe must notice).
 #  * gcc -fanalyzer over every src/main/c/*.c; any finding fails the build.
-#  * if aarch64-linux-gnu-gcc is on PATH, every src/main/c/*.c is compiled (-c)
-#    for aarch64 into <target>/cross-aarch64/ to prove it builds there.
+#  * platforms.sh: every library bundled in target/classes/native (symbol versions <= GLIBC_2.17,
+#    NEEDED, a dlopen + spawn probe), and the C tests for aarch64 (qemu-aarch64) and musl.
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -128,17 +128,5 @@ child_symbols() {
 }
 child_symbols "$CC"
 
-# --- aarch64 cross-compile check ---------------------------------------------
-if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1; then
-    CROSS="$TARGET/cross-aarch64"
-    mkdir -p "$CROSS"
-    n=0
-    for src in "$MAIN_C"/*.c; do
-        name="$(basename "$src" .c)"
-        aarch64-linux-gnu-gcc "${CFLAGS[@]}" -fPIC -c "${JNI_INCLUDES[@]}" -o "$CROSS/$name.o" "$src"
-        n=$((n + 1))
-    done
-    echo "[build.sh] aarch64 cross-compile: DONE ($n files -> $CROSS)"
-else
-    echo "[build.sh] aarch64 cross-compile: SKIPPED (aarch64-linux-gnu-gcc not on PATH)"
-fi
+# --- the bundled libraries, aarch64 under qemu-user, musl ---------------------------------------
+bash "$TEST_C/platforms.sh" "$TARGET"

@@ -31,12 +31,23 @@ public final class ExitStatus {
         this.usage = usage;
     }
 
-    /** A child that called exit(code); code is taken modulo 256 as the kernel does. */
+    /**
+     * A child that called exit(code); code is taken modulo 256 as the kernel does.
+     *
+     * @param code the exit code
+     * @return the status
+     */
     public static ExitStatus exited(int code) {
         return new ExitStatus(code & 0xff, 0, false, null);
     }
 
-    /** A child ended by a signal. */
+    /**
+     * A child ended by a signal.
+     *
+     * @param signal the signal number, positive
+     * @param coreDumped whether the child dumped core
+     * @return the status
+     */
     public static ExitStatus killed(int signal, boolean coreDumped) {
         if (signal <= 0) throw new IllegalArgumentException("signal must be positive, was " + signal);
         return new ExitStatus(-1, signal, coreDumped, null);
@@ -59,22 +70,38 @@ public final class ExitStatus {
         }
     }
 
-    /** 0..255 when the child exited; -1 when a signal ended it (or the status is unknown). */
+    /**
+     * The exit code.
+     *
+     * @return 0..255 when the child exited; -1 when a signal ended it or the status is unknown
+     */
     public int exitCode() {
         return exitCode;
     }
 
-    /** The signal that ended the child; 0 when it exited; -1 when the status is unknown. */
+    /**
+     * The signal that ended the child.
+     *
+     * @return the signal number; 0 when the child exited; -1 when the status is unknown
+     */
     public int signal() {
         return signal;
     }
 
-    /** True when the signal made the child dump core. */
+    /**
+     * Whether the child dumped core.
+     *
+     * @return true when the signal made the child dump core
+     */
     public boolean coreDumped() {
         return coreDumped;
     }
 
-    /** {@code exitCode() == 0}. */
+    /**
+     * Whether the child exited with code 0.
+     *
+     * @return {@code exitCode() == 0}
+     */
     public boolean isSuccess() {
         return exitCode == 0;
     }

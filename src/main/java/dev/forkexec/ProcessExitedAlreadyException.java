@@ -8,7 +8,11 @@ package dev.forkexec;
 public class ProcessExitedAlreadyException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
-    /** With a message naming the process. */
+    /**
+     * With a message naming the process.
+     *
+     * @param message names the process and what was attempted
+     */
     public ProcessExitedAlreadyException(String message) {
         super(message);
     }

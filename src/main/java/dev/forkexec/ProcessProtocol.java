@@ -16,10 +16,19 @@ import java.nio.ByteBuffer;
  * just before the child exited.
  */
 public interface ProcessProtocol {
-    /** The child exists; {@code transport} writes to it, signals it, closes its pipes. */
+    /**
+     * The child exists; {@code transport} writes to it, signals it, closes its pipes.
+     *
+     * @param transport the child's transport, valid for the child's whole life
+     */
     default void connectionMade(ProcessTransport transport) {}
 
-    /** Bytes the child wrote to {@code childFD}; by default fd 1 goes to outReceived, fd 2 to errReceived. */
+    /**
+     * Bytes the child wrote to {@code childFD}; by default fd 1 goes to outReceived, fd 2 to errReceived.
+     *
+     * @param childFD the pipe's fd number in the child
+     * @param data the bytes, valid until this method returns
+     */
     default void childDataReceived(int childFD, ByteBuffer data) {
         if (childFD == 1) {
             outReceived(data);
@@ -28,15 +37,25 @@ public interface ProcessProtocol {
         }
     }
 
-    /** Bytes from the child's stdout. */
+    /**
+     * Bytes from the child's stdout.
+     *
+     * @param data the bytes, valid until this method returns
+     */
     default void outReceived(ByteBuffer data) {}
 
-    /** Bytes from the child's stderr. */
+    /**
+     * Bytes from the child's stderr.
+     *
+     * @param data the bytes, valid until this method returns
+     */
     default void errReceived(ByteBuffer data) {}
 
     /**
      * The pipe at {@code childFD} is closed, by either side; called once per pipe. By default fd 0
      * goes to inConnectionLost, 1 to outConnectionLost, 2 to errConnectionLost.
+     *
+     * @param childFD the pipe's fd number in the child
      */
     default void childConnectionLost(int childFD) {
         switch (childFD) {
@@ -56,9 +75,17 @@ public interface ProcessProtocol {
     /** The child's stderr pipe is closed. */
     default void errConnectionLost() {}
 
-    /** The child was reaped; some of its pipes may still be open (a grandchild may hold them). */
+    /**
+     * The child was reaped; some of its pipes may still be open (a grandchild may hold them).
+     *
+     * @param status how the child ended
+     */
     default void processExited(ExitStatus status) {}
 
-    /** The child was reaped and every pipe is closed; called exactly once, last. */
+    /**
+     * The child was reaped and every pipe is closed; called exactly once, last.
+     *
+     * @param status how the child ended
+     */
     default void processEnded(ExitStatus status) {}
 }

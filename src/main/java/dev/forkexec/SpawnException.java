@@ -11,10 +11,18 @@ import java.io.IOException;
 public class SpawnException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** What failed, as {@link #step()} returns it. */
     private final String step;
+    /** Why, as {@link #errno()} returns it. */
     private final int errno;
 
-    /** A failure of {@code step} with {@code errno}; {@code message} should name both. */
+    /**
+     * A failure of {@code step} with {@code errno}; {@code message} should name both.
+     *
+     * @param step what failed, one of the names {@link #step()} lists
+     * @param errno the error number the step reported
+     * @param message the whole message, e.g. {@code exec /no/such: No such file or directory (ENOENT)}
+     */
     public SpawnException(String step, int errno, String message) {
         super(message);
         this.step = step;
@@ -24,12 +32,18 @@ public class SpawnException extends IOException {
     /**
      * One of "exec", "chdir", "setgroups", "setgid", "setuid", "setsid", "fd", "clone", "pipe", or
      * "memory" (the parent could not allocate what the child needs).
+     *
+     * @return the name of the step that failed
      */
     public String step() {
         return step;
     }
 
-    /** The errno the failing step reported, e.g. 2 for ENOENT. */
+    /**
+     * The errno the failing step reported, e.g. 2 for ENOENT.
+     *
+     * @return the error number
+     */
     public int errno() {
         return errno;
     }

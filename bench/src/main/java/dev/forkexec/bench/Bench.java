@@ -40,18 +40,18 @@ public final class Bench {
     /** Sizes of one run. */
     record Config(boolean quick, int rounds, int spawnBatch, int latencyBatch, int warmBatch, long streamBytes,
                   int streamRounds, int fanChildren, int fanConcurrency, int fanRounds, int fanWarm, int fanBytes,
-                  int bigHeapGiB, int budgetMillis, int warmBudgetMillis) {
+                  int bigHeapGiB, int budgetMillis, int warmBudgetMillis, int coldRounds) {
         /**
          * The warm-up round is long (2,000 children per JVM task, at most 8 s): the JIT needs
          * thousands of calls before the library's Java paths are compiled (forkexec's exit latency
          * falls from ~155 to ~120 µs over its first 1,500 children here).
          */
         static Config fullRun() {
-            return new Config(false, 10, 200, 100, 2000, 4L << 30, 5, 1000, 64, 5, 200, 1 << 20, 8, 3000, 8000);
+            return new Config(false, 10, 200, 100, 2000, 4L << 30, 5, 1000, 64, 5, 200, 1 << 20, 8, 3000, 8000, 10);
         }
 
         static Config quickRun() {
-            return new Config(true, 3, 50, 40, 200, 256L << 20, 2, 200, 64, 1, 40, 1 << 20, 8, 1000, 1500);
+            return new Config(true, 3, 50, 40, 200, 256L << 20, 2, 200, 64, 1, 40, 1 << 20, 8, 1000, 1500, 5);
         }
     }
 
@@ -67,6 +67,11 @@ public final class Bench {
     static final Row C = new Row("c", "C posix_spawn loop (limit)", "#666666");
     static final Row C_PINNED = new Row("c-pinned", "C loop, both ends on CPU 0 (taskset)", "#aaaaaa");
     static final List<Row> ROWS = List.of(FE_REACTOR, FE_CHAIN, FE_SUB, PB, PB_VFORK, NU, C, C_PINNED);
+
+    /** Scenario 7's rows: fresh JVMs that each run /bin/true once (or nothing). */
+    static final Row COLD_EMPTY = new Row("empty", "empty JVM (no spawn)", "#999999");
+    static final Row COLD_FIRST = new Row("fe-subprocess-first", "forkexec Subprocess, first start (empty cache)", "#a6d8c6");
+    static final List<Row> COLD_ROWS = List.of(FE_SUB, COLD_FIRST, FE_REACTOR, PB, COLD_EMPTY);
 
     /** The values of one row in one scenario: metric name -> one value per round (or per sample). */
     static final class Series {
@@ -115,7 +120,7 @@ public final class Bench {
         boolean quick = false;
         Path out = null;
         Path cdir = Path.of("bench/target/c");
-        Set<String> only = new TreeSet<>(List.of("s1", "s2", "s3", "s4", "s5", "s6"));
+        Set<String> only = new TreeSet<>(List.of("s1", "s2", "s3", "s4", "s5", "s6", "s7"));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick": quick = true; break;
@@ -318,6 +323,7 @@ public final class Bench {
     }
 
     void runAll() throws Exception {
+        if (only.contains("s7")) coldStartPhase(); // first, before any worker JVM exists
         try (WorkerJvm small = new WorkerJvm("small", smallHeap());
              WorkerJvm vfork = new WorkerJvm("small-vfork", vfork(smallHeap()))) {
             env.put("forkexec spawn mechanism", small.call("info").replaceAll(".*forkexec=", ""));
@@ -432,6 +438,59 @@ public final class Bench {
             }
         }
         roundRobin("scenario 5", tasks, cfg.streamRounds);
+    }
+
+    /**
+     * Scenario 7, cold start: the wall time of a fresh JVM ({@code java -cp <bench jar> Main}, JDK defaults,
+     * so CDS on) that runs /bin/true once, from exec to exit. Same class path for every row; each row has
+     * its own main class. The forkexec rows load the library from a cache directory of this run
+     * ($XDG_CACHE_HOME), filled in the warm-up round; "first start" empties its own before every run, so
+     * it pays for reading, checking and storing the library.
+     */
+    void coldStartPhase() throws IOException {
+        Path cacheHome = Files.createTempDirectory("forkexec-bench-cache-");
+        Path firstCache = Files.createTempDirectory("forkexec-bench-first-");
+        try {
+            List<Task> tasks = new ArrayList<>();
+            tasks.add(coldTask(FE_SUB, ColdSubprocessMain.class, cacheHome, false));
+            tasks.add(coldTask(COLD_FIRST, ColdSubprocessMain.class, firstCache, true));
+            tasks.add(coldTask(FE_REACTOR, ColdReactorMain.class, cacheHome, false));
+            tasks.add(coldTask(PB, ColdProcessBuilderMain.class, cacheHome, false));
+            tasks.add(coldTask(COLD_EMPTY, ColdEmptyMain.class, cacheHome, false));
+            roundRobin("scenario 7 (cold start)", tasks, cfg.coldRounds);
+        } finally {
+            deleteTree(cacheHome);
+            deleteTree(firstCache);
+        }
+    }
+
+    Task coldTask(Row row, Class<?> main, Path cacheHome, boolean emptyFirst) {
+        return new Task("s7", row.key, warm -> {
+            if (emptyFirst) {
+                deleteTree(cacheHome);
+                Files.createDirectories(cacheHome);
+            }
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", jar.toString(), main.getName()).redirectErrorStream(true);
+            pb.environment().put("XDG_CACHE_HOME", cacheHome.toString());
+            long t0 = System.nanoTime();
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int code = p.waitFor();
+            long ns = System.nanoTime() - t0;
+            if (code != 0 || !out.isEmpty()) throw new IOException(main.getSimpleName() + " exited " + code + ": " + out);
+            return one("ms", ns / 1e6);
+        });
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                p.toFile().setWritable(true);
+                Files.delete(p);
+            }
+        }
     }
 
     /** One fresh JVM per run; the C limit runs its own fan-out. */

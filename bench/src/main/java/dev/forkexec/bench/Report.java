@@ -65,6 +65,7 @@ final class Report {
         for (String n : b.notes) o.append("> ").append(n).append("\n\n");
 
         targets(o);
+        coldTable(o);
         spawnTable(o, "s1", "## 1. Spawn and reap `/bin/true`, sequentially (µs per spawn, lower is better)\n\n"
                 + "forkexec and C: the child has no fds at all; ProcessBuilder: stdin/stdout/stderr on /dev/null "
                 + "(it cannot close them); NuProcess always makes three pipes. *forkexec Reactor*: the measuring thread "
@@ -86,6 +87,12 @@ final class Report {
         String fe = Bench.FE_REACTOR.key();
         String sub = Bench.FE_SUB.key();
         o.append("## Targets\n\n| target | measured | verdict |\n|---|---|---|\n");
+        double cold = med("s7", sub, "ms") / med("s7", "pb", "ms");
+        o.append("| S7: cold start, forkexec Subprocess ≤ 1.15× ProcessBuilder (median wall time of fresh JVMs) | ")
+                .append("Subprocess ").append(ratio(cold)).append(", first start ")
+                .append(ratio(med("s7", Bench.COLD_FIRST.key(), "ms") / med("s7", "pb", "ms"))).append(", Reactor ")
+                .append(ratio(med("s7", fe, "ms") / med("s7", "pb", "ms"))).append(" | ").append(yes(cold <= 1.15, cold))
+                .append(" |\n");
         String chain = Bench.FE_CHAIN.key();
         double c1 = med("s1", "c", "us");
         double r1 = c1 / med("s1", fe, "us");
@@ -120,6 +127,29 @@ final class Report {
             double nu = med(sc, "nuprocess", "wall") / med(sc, fe, "wall");
             o.append("| S6 (").append(what).append("): ≥ 1.5× NuProcess | ").append(ratio(nu)).append(" | ")
                     .append(yes(nu >= 1.5, nu)).append(" |\n");
+        }
+        o.append('\n');
+    }
+
+    private void coldTable(StringBuilder o) {
+        if (b.results.get("s7") == null) return;
+        o.append("## 7. Cold start: a fresh JVM that runs `/bin/true` once (ms, exec to exit, lower is better)\n\n")
+                .append("`java -cp <bench jar> <Main>` with the JDK's defaults (CDS on), the same class path for every row. ")
+                .append("forkexec loads its library from the per-user cache (filled in the warm-up round); ")
+                .append("*first start* empties the cache before every run, so it also reads, checks (SHA-256) and stores ")
+                .append("the library. *Reactor*: `Reactor.create()`, one `spawnProcess`, `onExit().get()`, `close()`.\n\n");
+        o.append("| JVM | ms | range over rounds | ÷ ProcessBuilder | above the empty JVM |\n|---|---:|---:|---:|---:|\n");
+        double pb = med("s7", Bench.PB.key(), "ms");
+        double empty = med("s7", Bench.COLD_EMPTY.key(), "ms");
+        for (Bench.Row row : Bench.COLD_ROWS) {
+            Bench.Series x = s("s7", row.key());
+            if (x == null) continue;
+            String label = row == Bench.PB ? "ProcessBuilder" : row == Bench.FE_SUB ? "forkexec Subprocess"
+                    : row == Bench.FE_REACTOR ? "forkexec Reactor" : row.label();
+            o.append("| ").append(label).append(" | ").append(cell("s7", row.key(), "ms", "%.0f")).append(" | ")
+                    .append(x.error != null ? "" : f("%.0f", Stats.min(x.get("ms"))) + "–" + f("%.0f", Stats.max(x.get("ms"))))
+                    .append(" | ").append(ratio(x.median("ms") / pb)).append(" | ")
+                    .append(f("%.0f ms", x.median("ms") - empty)).append(" |\n");
         }
         o.append('\n');
     }

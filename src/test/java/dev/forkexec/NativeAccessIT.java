@@ -1,0 +1,78 @@
+package dev.forkexec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.forkexec.usage.UserMain;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * JDK 22 and later warn on stderr when a library calls System::load without native access enabled.
+ * Runs the built jar on such a JDK: the test JVM's own when it is one, else -Dforkexec.jdk22plus.home
+ * (pom.xml: /usr/lib/jvm/temurin-25-jdk-amd64); skipped, saying so, when neither exists.
+ */
+@Timeout(120)
+class NativeAccessIT {
+    private static String java;
+
+    @BeforeAll
+    static void findJdk22Plus() throws Exception {
+        if (Runtime.version().feature() >= 22) {
+            java = TestSupport.javaBin();
+            return;
+        }
+        String home = System.getProperty("forkexec.jdk22plus.home", "");
+        Path bin = Path.of(home, "bin", "java");
+        Assumptions.assumeTrue(!home.isEmpty() && Files.isExecutable(bin), "SKIPPED: this JVM is JDK "
+                + Runtime.version().feature() + " and there is no JDK 22+ at -Dforkexec.jdk22plus.home=" + home);
+        java = bin.toString();
+        String version = ModuleIT.java(java, "-XshowSettings:properties", "-version").get("stderr");
+        int feature = Integer.parseInt(version.replaceFirst("(?s).*java\\.specification\\.version = (\\d+).*", "$1"));
+        Assumptions.assumeTrue(feature >= 22, "SKIPPED: " + home + " is JDK " + feature + ", not 22 or later");
+    }
+
+    private static boolean warns(String stderr) {
+        return stderr.contains("WARNING") && stderr.contains("enable-native-access");
+    }
+
+    @Test
+    void javaDashJarPrintsNoNativeAccessWarning() throws Exception {
+        Map<String, String> kv = ModuleIT.java(java, "-jar", ModuleIT.jar().toString());
+        assertFalse(kv.get("stderr").contains("WARNING"), kv.get("stderr"));
+        assertTrue(kv.get("").contains("spawn + reap /bin/true"), "the demo did not run: " + kv.get(""));
+    }
+
+    @Test
+    void modulePathWithEnableNativeAccessForTheModulePrintsNoWarning() throws Exception {
+        Map<String, String> kv = ModuleIT.java(java, "--enable-native-access=dev.forkexec", "--module-path",
+                ModuleIT.jar().toString(), "--add-modules", "dev.forkexec", "-cp", ModuleIT.userClasses(),
+                UserMain.class.getName());
+        assertEquals("exit 0", kv.get("true"), kv.get(""));
+        assertFalse(kv.get("stderr").contains("WARNING"), kv.get("stderr"));
+    }
+
+    /** What the README tells module users to avoid; shows that this JDK does warn, so the tests above can fail. */
+    @Test
+    void modulePathWithoutTheFlagWarnsNamingTheModule() throws Exception {
+        Map<String, String> kv = ModuleIT.java(java, "--module-path", ModuleIT.jar().toString(), "--add-modules",
+                "dev.forkexec", "-cp", ModuleIT.userClasses(), UserMain.class.getName());
+        assertEquals("exit 0", kv.get("true"), kv.get(""));
+        assertTrue(warns(kv.get("stderr")) && kv.get("stderr").contains("dev.forkexec"), kv.get("stderr"));
+    }
+
+    @Test
+    void classPathWithEnableNativeAccessAllUnnamedPrintsNoWarning() throws Exception {
+        Map<String, String> kv = ModuleIT.java(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                ModuleIT.jar() + File.pathSeparator + ModuleIT.userClasses(), UserMain.class.getName());
+        assertEquals("exit 0", kv.get("true"), kv.get(""));
+        assertFalse(kv.get("stderr").contains("WARNING"), kv.get("stderr"));
+    }
+}
