@@ -258,7 +258,7 @@ public final class ChildProcess implements ProcessTransport {
     /** Logs a callback's failure; a failure to log (out of memory again) must not stop the caller either. */
     private void failed(String callback, int childFD, Throwable t) {
         try {
-            Reactor.LOG.log(Level.ERROR, () -> "forkexec: " + callback + (childFD >= 0 ? "(fd " + childFD + ")" : "")
+            Log.logger().log(Level.ERROR, () -> "forkexec: " + callback + (childFD >= 0 ? "(fd " + childFD + ")" : "")
                     + " for pid " + pid() + " threw; the reactor goes on", t);
         } catch (Throwable logFailed) {
             // nothing more can be done about it here; the loop goes on
@@ -322,7 +322,7 @@ public final class ChildProcess implements ProcessTransport {
             process.close(); // SIGKILLs if still running, reaps, closes the pidfd
             reaped = process.exitStatus().orElseThrow();
         } catch (RuntimeException e) {
-            Reactor.LOG.log(Level.ERROR, "forkexec: cannot reap pid " + pid() + "; reporting exit 255", e);
+            Log.logger().log(Level.ERROR, "forkexec: cannot reap pid " + pid() + "; reporting exit 255", e);
             reaped = ExitStatus.exited(255);
         }
         if (status == null) {
@@ -403,7 +403,7 @@ public final class ChildProcess implements ProcessTransport {
             if (reaped.isEmpty()) return;
             s = reaped.get();
         } catch (IllegalStateException e) {
-            Reactor.LOG.log(Level.ERROR, "forkexec: cannot reap pid " + pid() + "; reporting exit 255", e);
+            Log.logger().log(Level.ERROR, "forkexec: cannot reap pid " + pid() + "; reporting exit 255", e);
             s = ExitStatus.exited(255);
         }
         reactor.control(NativeEpoll.CTL_DEL, process.pidfd(), 0, pidfdToken);

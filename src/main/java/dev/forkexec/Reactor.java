@@ -48,7 +48,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * naming the cause.
  */
 public final class Reactor implements AutoCloseable {
-    static final System.Logger LOG = System.getLogger(Reactor.class.getName());
     /** Bytes read per read(2); one buffer per reactor, lent to childDataReceived. */
     static final int READ_BUFFER_SIZE = 64 * 1024;
     /** Queued stdin bytes above which a streaming producer is paused. */
@@ -335,7 +334,7 @@ public final class Reactor implements AutoCloseable {
                     try {
                         h.ready(events[i]);
                     } catch (RuntimeException e) {
-                        LOG.log(Level.ERROR, "forkexec reactor: handling an event failed", e);
+                        Log.logger().log(Level.ERROR, "forkexec reactor: handling an event failed", e);
                     }
                 }
                 runTimers();
@@ -375,7 +374,7 @@ public final class Reactor implements AutoCloseable {
                 next.task.run();
             } catch (Throwable t) { // an Error too: like a callback's, it must not end the loop
                 try {
-                    LOG.log(Level.ERROR, "forkexec reactor: a callLater task threw; the reactor goes on", t);
+                    Log.logger().log(Level.ERROR, "forkexec reactor: a callLater task threw; the reactor goes on", t);
                 } catch (Throwable logFailed) {
                     // out of memory again, say: the loop matters more than the log line
                 }
@@ -391,7 +390,7 @@ public final class Reactor implements AutoCloseable {
             try {
                 task.run();
             } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "forkexec reactor: a task failed", e);
+                Log.logger().log(Level.ERROR, "forkexec reactor: a task failed", e);
             }
         }
     }
@@ -415,7 +414,7 @@ public final class Reactor implements AutoCloseable {
             children = new ArrayList<>(live);
         }
         try {
-            LOG.log(Level.ERROR, "forkexec reactor: the loop thread stopped on an unexpected error; killing, reaping"
+            Log.logger().log(Level.ERROR, "forkexec reactor: the loop thread stopped on an unexpected error; killing, reaping"
                     + " and ending its " + children.size() + (children.size() == 1 ? " child" : " children"), cause);
         } catch (Throwable logFailed) {
             // ending the children matters more than the log line
@@ -425,7 +424,7 @@ public final class Reactor implements AutoCloseable {
                 c.abandon(cause);
             } catch (Throwable t) {
                 try {
-                    LOG.log(Level.ERROR, "forkexec reactor: could not end " + c + " while the loop stopped", t);
+                    Log.logger().log(Level.ERROR, "forkexec reactor: could not end " + c + " while the loop stopped", t);
                 } catch (Throwable logFailed) {
                     // go on with the next child
                 }

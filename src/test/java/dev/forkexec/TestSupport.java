@@ -37,13 +37,34 @@ final class TestSupport {
 
     // ------------------------------------------------------------------ the probe
 
-    /** target/test-bin/fd_probe, built from src/test/c/fd_probe.c. */
+    /**
+     * target/test-bin/fd_probe, built from src/test/c/fd_probe.c, as a copy in a world-readable temp
+     * directory: tests run it as nobody too, who may not enter the checkout (e.g. under /root).
+     */
     static String probe() {
-        String bin = System.getProperty("forkexec.testbin");
-        if (bin == null) throw new IllegalStateException("system property forkexec.testbin is not set (run through Maven)");
-        Path p = Path.of(bin, "fd_probe");
-        if (!Files.isExecutable(p)) throw new IllegalStateException(p + " is missing: build.sh did not build the probe");
-        return p.toString();
+        return Probe.PATH;
+    }
+
+    private static final class Probe {
+        static final String PATH = copy();
+
+        private static String copy() {
+            String bin = System.getProperty("forkexec.testbin");
+            if (bin == null) throw new IllegalStateException("system property forkexec.testbin is not set (run through Maven)");
+            Path p = Path.of(bin, "fd_probe");
+            if (!Files.isExecutable(p)) throw new IllegalStateException(p + " is missing: build.sh did not build the probe");
+            try {
+                Path dir = Files.createTempDirectory("fxtest-probe");
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+                Path copy = Files.copy(p, dir.resolve("fd_probe"));
+                Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rwxr-xr-x"));
+                dir.toFile().deleteOnExit();
+                copy.toFile().deleteOnExit(); // deleted first: the hooks run in reverse order
+                return copy.toString();
+            } catch (IOException e) {
+                throw new UncheckedIOException("copying " + p + " to a temp directory", e);
+            }
+        }
     }
 
     /** {@code fd_probe args...} with its default map. */
