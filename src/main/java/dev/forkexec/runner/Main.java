@@ -2,6 +2,7 @@ package dev.forkexec.runner;
 
 import dev.forkexec.Reactor;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -22,7 +23,14 @@ public final class Main {
 
     /** Runs the runner and exits with its status. */
     public static void main(String[] args) {
-        System.exit(run(args, Sink.standard()));
+        Sink sink = Sink.standard();
+        int status = run(args, sink);
+        try {
+            sink.flush();
+        } catch (UncheckedIOException e) {
+            status = 255;
+        }
+        System.exit(status);
     }
 
     /** Runs the runner; returns its exit status. */
@@ -42,12 +50,22 @@ public final class Main {
             }
             return runJobs(o, sink);
         } catch (RunnerException e) {
-            sink.message("Error: " + e.getMessage());
-            return 255;
+            return fail(sink, e.getMessage());
         } catch (LinkageError e) {
-            sink.message("Error: the forkexec native library cannot be loaded: " + e.getMessage());
-            return 255;
+            return fail(sink, "the forkexec native library cannot be loaded: " + e.getMessage());
+        } catch (UncheckedIOException e) {
+            return fail(sink, e.getMessage());
         }
+    }
+
+    /** Reports a runner error on stderr, if stderr still works, and returns 255. */
+    private static int fail(Sink sink, String message) {
+        try {
+            sink.message("Error: " + message);
+        } catch (UncheckedIOException stderrGone) {
+            // nothing left to tell it on; the status says it
+        }
+        return 255;
     }
 
     private static int runJobs(Options o, Sink sink) throws RunnerException {
@@ -120,7 +138,7 @@ public final class Main {
         double seconds = t.nanos() / 1e9;
         StringBuilder b = new StringBuilder();
         b.append(t.jobs()).append(t.jobs() == 1 ? " job, " : " jobs, ").append(t.failed()).append(" failed");
-        if (t.killed() > 0) b.append(", ").append(t.killed()).append(" killed by --halt");
+        if (t.killed() > 0) b.append(", ").append(t.killed()).append(" killed");
         b.append(String.format(Locale.ROOT, ", %.3f s, %.1f jobs/s", seconds, seconds > 0 ? t.jobs() / seconds : 0.0));
         sink.message(b.toString());
     }

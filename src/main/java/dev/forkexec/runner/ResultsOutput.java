@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -60,13 +59,14 @@ final class ResultsOutput extends OutputMode {
                 default: b.append(c);
             }
         }
-        String s = b.toString();
-        while (s.getBytes(StandardCharsets.UTF_8).length > 255) {
-            int cut = s.length() - 1;
-            if (cut > 0 && Character.isLowSurrogate(s.charAt(cut))) cut--;
-            s = s.substring(0, cut);
+        int bytes = 0;
+        for (int i = 0; i < b.length(); ) {
+            int cp = b.codePointAt(i);
+            bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes > 255) return b.substring(0, i);
+            i += Character.charCount(cp);
         }
-        return s;
+        return b.toString();
     }
 
     @Override

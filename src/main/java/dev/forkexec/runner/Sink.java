@@ -1,5 +1,6 @@
 package dev.forkexec.runner;
 
+import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -25,21 +26,38 @@ final class Sink {
     }
 
     Sink(OutputStream out, OutputStream err) {
-        streams[1] = new java.io.BufferedOutputStream(out, 64 * 1024);
-        streams[2] = new java.io.BufferedOutputStream(err, 16 * 1024);
+        streams[1] = new BufferedOutputStream(out, 64 * 1024);
+        streams[2] = new BufferedOutputStream(err, 16 * 1024);
     }
 
     /** Writes to stream 1 (stdout) or 2 (stderr). */
     void write(int fd, byte[] b, int off, int len) {
         if (len == 0) return;
         if (statusShown) clearStatus();
+        if (last != fd && last != 0) flush(last);
+        last = fd;
         try {
-            if (last != fd && last != 0) streams[last].flush();
-            last = fd;
             streams[fd].write(b, off, len);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write to " + names[fd] + ": " + e.getMessage(), e);
+            throw broken(fd, e);
         }
+    }
+
+    private void flush(int fd) {
+        try {
+            streams[fd].flush();
+        } catch (IOException e) {
+            throw broken(fd, e);
+        }
+    }
+
+    /**
+     * A stream failed: later writes to it are dropped (so the runner can still report on the other
+     * one), and this failure is thrown once.
+     */
+    private UncheckedIOException broken(int fd, IOException e) {
+        streams[fd] = OutputStream.nullOutputStream();
+        return new UncheckedIOException("cannot write to " + names[fd] + ": " + e.getMessage(), e);
     }
 
     /** Writes text (UTF-8). */
@@ -56,13 +74,15 @@ final class Sink {
 
     /** Pushes both streams to the kernel. */
     void flush() {
+        UncheckedIOException failure = null;
         for (int fd = 1; fd <= 2; fd++) {
             try {
-                streams[fd].flush();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write to " + names[fd] + ": " + e.getMessage(), e);
+                flush(fd);
+            } catch (UncheckedIOException e) {
+                if (failure == null) failure = e;
             }
         }
+        if (failure != null) throw failure;
     }
 
     /** Draws a status line on stderr (carriage return first, no newline), replacing the previous one. */

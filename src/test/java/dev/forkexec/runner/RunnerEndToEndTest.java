@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RunnerEndToEndTest {
     private static final String TRICKY = "a b'c\"$d";
     private static final Pattern SUMMARY =
-            Pattern.compile("forkexec: (\\d+) jobs?, (\\d+) failed(, \\d+ killed by --halt)?, [0-9.]+ s, [0-9.]+ jobs/s.*");
+            Pattern.compile("forkexec: (\\d+) jobs?, (\\d+) failed(, \\d+ killed)?, [0-9.]+ s, [0-9.]+ jobs/s.*");
 
     @TempDir
     Path dir;
