@@ -9,15 +9,23 @@
  *
  * The steps, in order, and why in that order:
  *
- *   1. reset signal dispositions  first: a JVM handler must never run in the child
- *   2. setsid                     before the credential change, while we may still do it
- *   3. setgroups, setgid, setuid  groups and gid first: after setresuid we may lack the right
- *   4. chdir                      after 3, so the new user must be able to reach the directory
- *   5. the fd plan                after 4: nothing before it needs the map's fds, and the
- *                                 error pipe it may move is used by every failing step
- *   6. close the other fds        after 5: the plan reads parent fds this pass removes
- *   7. unblock signals            last before exec: the parent blocked them all around clone
- *   8. execve each candidate      EACCES is more telling than ENOENT; other errors stop
+ *    1. reset signal dispositions  first: a JVM handler must never run in the child
+ *    2. join the cgroup            early, so the child runs as little as possible outside it;
+ *                                  only when clone3 could not start us inside it
+ *    3. setsid or setpgid          before the credential change, while we may still do it
+ *    4. resource limits            before 6: a lowered hard limit cannot be raised after it,
+ *                                  and raising one needs a capability 6 may drop
+ *    5. niceness                   before 6: lowering it needs CAP_SYS_NICE, which 6 may drop
+ *    6. setgroups, setgid, setuid  groups and gid first: after setresuid we may lack the right
+ *    7. parent-death signal        after 6: a credential change clears it; then check that the
+ *                                  parent did not die before it took effect
+ *    8. no_new_privs, umask        anywhere before exec
+ *    9. chdir                      after 6, so the new user must be able to reach the directory
+ *   10. the fd plan                after 9: nothing before it needs the map's fds, and the
+ *                                  error pipe it may move is used by every failing step
+ *   11. close the other fds        after 10: the plan reads parent fds this pass removes
+ *   12. unblock signals            last before exec: the parent blocked them all around clone
+ *   13. execve each candidate      EACCES is more telling than ENOENT; other errors stop
  *
  * A failing step writes (step, errno, detail) to the close-on-exec error pipe and exits
  * with 127; the parent reads that pipe to EOF (EOF means the exec happened).
@@ -25,6 +33,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -82,9 +92,53 @@ CHILD_CODE static void reset_signal_dispositions(void) {
     }
 }
 
+/* clone3 could not start us in the cgroup: move there ourselves ("0" is the writer). */
+CHILD_CODE static void join_cgroup(struct fe_child *c) {
+    long r;
+    while ((r = syscall(SYS_write, c->cgroup_procs, "0", 1)) < 0 && errno == EINTR) {
+    }
+    if (r < 0) child_fail(c, FE_STEP_CGROUP, errno, -1);
+}
+
 /* A new session detaches the child from the JVM's terminal and process group. */
 CHILD_CODE static void start_session(struct fe_child *c) {
     if (syscall(SYS_setsid) < 0) child_fail(c, FE_STEP_SETSID, errno, -1);
+}
+
+/* A group of its own (pgid 0) lets the parent signal the child and all it starts at once. */
+CHILD_CODE static void set_process_group(struct fe_child *c) {
+    if (syscall(SYS_setpgid, 0, c->req->pgid) < 0) child_fail(c, FE_STEP_SETPGID, errno, -1);
+}
+
+/* prlimit64 on ourselves; the limits survive exec. */
+CHILD_CODE static void set_resource_limits(struct fe_child *c) {
+    const struct fe_spawn_req *r = c->req;
+    for (int i = 0; i < r->nrlimits; i++) {
+        uint64_t limit[2] = {r->rlimits[i].soft, r->rlimits[i].hard};
+        if (syscall(SYS_prlimit64, 0, r->rlimits[i].resource, limit, NULL) < 0) child_fail(c, FE_STEP_RLIMIT, errno, i);
+    }
+}
+
+/* The raw syscall returns 0 or -1, unlike getpriority's biased value. */
+CHILD_CODE static void set_niceness(struct fe_child *c) {
+    if (syscall(SYS_setpriority, PRIO_PROCESS, 0, c->req->nice) < 0) child_fail(c, FE_STEP_NICE, errno, -1);
+}
+
+/*
+ * The kernel sends the signal when the thread that created us exits (spawns that ask for it
+ * come from a thread that lives as long as the JVM). If the parent died before prctl took
+ * effect we were re-parented and would never get it: deliver it now (it stays pending until
+ * step 12 unblocks it).
+ */
+CHILD_CODE static void set_parent_death_signal(struct fe_child *c) {
+    if (syscall(SYS_prctl, PR_SET_PDEATHSIG, (unsigned long)c->req->pdeathsig, 0UL, 0UL, 0UL) < 0)
+        child_fail(c, FE_STEP_PDEATHSIG, errno, -1);
+    if (syscall(SYS_getppid) != c->parent) syscall(SYS_kill, syscall(SYS_getpid), c->req->pdeathsig);
+}
+
+/* execve can then never grant privileges (setuid bits, file capabilities). */
+CHILD_CODE static void forbid_new_privileges(struct fe_child *c) {
+    if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1UL, 0UL, 0UL, 0UL) < 0) child_fail(c, FE_STEP_NO_NEW_PRIVS, errno, -1);
 }
 
 /* Groups first, then gid, then uid: after setresuid we may lack the right to change the others. */
@@ -209,9 +263,17 @@ CHILD_CODE __attribute__((noreturn)) static void exec_program(struct fe_child *c
 
 CHILD_CODE int fe_child_main(void *arg) {
     struct fe_child *c = arg;
+    const struct fe_spawn_req *r = c->req;
     reset_signal_dispositions();
-    if (c->req->new_session) start_session(c);
+    if (c->cgroup_procs >= 0) join_cgroup(c);
+    if (r->new_session) start_session(c);
+    if (r->set_pgid) set_process_group(c);
+    if (r->nrlimits > 0) set_resource_limits(c);
+    if (r->set_nice) set_niceness(c);
     change_credentials(c);
+    if (r->pdeathsig > 0) set_parent_death_signal(c);
+    if (r->no_new_privs) forbid_new_privileges(c);
+    if (r->set_umask) syscall(SYS_umask, r->umask); /* cannot fail */
     change_directory(c);
     apply_fd_plan(c);
     close_other_fds(c);

@@ -12,8 +12,10 @@
 struct fe_child {
     const struct fe_spawn_req *req;
     const struct fe_fdplan *plan;
-    int errfd; /* the error pipe's write end; moves when the plan parks it */
-    int maxfd; /* RLIMIT_NOFILE, for the last-resort close loop */
+    int errfd;        /* the error pipe's write end; moves when the plan parks it */
+    int maxfd;        /* RLIMIT_NOFILE, for the last-resort close loop */
+    int cgroup_procs; /* cgroup.procs to join by writing "0" (when clone3 could not place us), or -1 */
+    pid_t parent;     /* the parent's pid, to notice it died before PR_SET_PDEATHSIG took effect */
 };
 
 /* The record a failing step writes to the error pipe before the child exits 127. */

@@ -20,11 +20,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "child.h"
+#include "clone3.h"
 #include "fdplan.h"
 #include "pidfd.h"
 #include "spawn.h"
@@ -39,8 +41,11 @@
 
 #define CHILD_STACK_SIZE (64 * 1024)
 #define KERNEL_SIGSET_SIZE 8
+#define CGROUP2_MAGIC 0x63677270 /* statfs f_type of a cgroup v2 hierarchy */
 
 static int mechanism = FE_MECH_CLONE_VM;
+static int clone3_allowed = 1;
+static atomic_int clone_pidfd_refused; /* qemu-user refuses CLONE_PIDFD: pidfd_open instead */
 static atomic_long spawned[3];
 static pthread_key_t stack_key;
 static pthread_once_t stack_key_once = PTHREAD_ONCE_INIT;
@@ -78,21 +83,80 @@ static void block_all_signals(uint64_t *old) {
 
 static void restore_signals(const uint64_t *old) { syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, KERNEL_SIGSET_SIZE); }
 
-static pid_t clone_child(int mech, int (*fn)(void *), void *arg, int *pidfd) {
+/* clone3 into the cgroup: the pid, or -1 with errno (ENOSYS where it is refused: then fall back). */
+static pid_t clone3_child(int mech, void *top, int (*fn)(void *), void *arg, int *pidfd, int cgroup_fd) {
+    struct fe_clone_args args = {.pidfd = (uint64_t)(uintptr_t)pidfd, .exit_signal = SIGCHLD,
+                                 .cgroup = (uint64_t)cgroup_fd};
+    long r;
+    args.flags = CLONE_PIDFD | FE_CLONE_INTO_CGROUP;
+    if (mech == FE_MECH_CLONE_VM) {
+        args.flags |= CLONE_VM | CLONE_VFORK;
+        args.stack = (uint64_t)(uintptr_t)((char *)top - CHILD_STACK_SIZE);
+        args.stack_size = CHILD_STACK_SIZE;
+        r = fe_clone3_vm(&args, sizeof args, fn, arg);
+    } else {
+        r = fe_clone3_fork(&args, sizeof args);
+        if (r == 0) syscall(SYS_exit_group, fn(arg));
+    }
+    if (r < 0) {
+        errno = (int)-r;
+        return -1;
+    }
+    return (pid_t)r;
+}
+
+/* Whether clone3's failure means "not here" (seccomp, an old kernel, qemu-user), not "not so". */
+static int clone3_refused(int err) { return err == ENOSYS || err == E2BIG || err == EINVAL || err == EPERM; }
+
+/* clone(2), asking for the pidfd with CLONE_PIDFD unless this kernel (or emulator) refused it before. */
+static pid_t clone_once(int mech, void *top, int (*fn)(void *), void *arg, int *pidfd, int with_pidfd) {
+    int flags = (with_pidfd ? CLONE_PIDFD : 0) | SIGCHLD;
+    if (mech == FE_MECH_CLONE_VM) return clone(fn, top, CLONE_VM | CLONE_VFORK | flags, arg, pidfd);
+    pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, pidfd, NULL, 0);
+    if (pid == 0) syscall(SYS_exit_group, fn(arg));
+    return pid;
+}
+
+/*
+ * qemu-user rejects CLONE_PIDFD with EINVAL: then clone without it and open the pidfd right
+ * after. The child cannot be reaped in between (only we reap it, by pidfd), so the pid still
+ * names it, as a zombie at worst.
+ */
+static pid_t plain_clone(int mech, void *top, int (*fn)(void *), void *arg, int *pidfd) {
+    if (!atomic_load(&clone_pidfd_refused)) {
+        pid_t pid = clone_once(mech, top, fn, arg, pidfd, 1);
+        if (pid >= 0 || errno != EINVAL) return pid;
+        atomic_store(&clone_pidfd_refused, 1);
+    }
+    pid_t pid = clone_once(mech, top, fn, arg, pidfd, 0);
+    if (pid < 0) return pid;
+    *pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (*pidfd < 0) {
+        int err = errno;
+        kill(pid, SIGKILL); /* still our unreaped child: the pid cannot have been reused */
+        while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {
+        }
+        errno = err;
+        return -1;
+    }
+    return pid;
+}
+
+/* cgroup_fd >= 0: start the child inside that cgroup with clone3; -1 with errno ENOSYS if refused. */
+static pid_t clone_child(int mech, int (*fn)(void *), void *arg, int *pidfd, int cgroup_fd) {
     uint64_t old;
     pid_t pid;
+    void *top = NULL;
+    if (mech == FE_MECH_CLONE_VM && (top = thread_stack_top()) == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
     block_all_signals(&old);
-    if (mech == FE_MECH_CLONE_VM) {
-        void *top = thread_stack_top();
-        if (top == NULL) {
-            restore_signals(&old);
-            errno = ENOMEM;
-            return -1;
-        }
-        pid = clone(fn, top, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, arg, pidfd);
+    if (cgroup_fd >= 0) {
+        pid = clone3_child(mech, top, fn, arg, pidfd, cgroup_fd);
+        if (pid < 0 && clone3_refused(errno)) errno = ENOSYS;
     } else {
-        pid = (pid_t)syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL, 0);
-        if (pid == 0) syscall(SYS_exit_group, fn(arg));
+        pid = plain_clone(mech, top, fn, arg, pidfd);
     }
     int err = errno;
     restore_signals(&old);
@@ -103,7 +167,8 @@ static pid_t clone_child(int mech, int (*fn)(void *), void *arg, int *pidfd) {
 
 static void reap(int pidfd) {
     int status;
-    fe_pidfd_wait(pidfd, 1, &status);
+    struct fe_usage usage;
+    fe_pidfd_wait(pidfd, 1, &status, &usage);
 }
 
 static int probe_child(void *arg) {
@@ -115,7 +180,7 @@ static int probe_child(void *arg) {
 static int clone_vm_works(void) {
     volatile int shared = 0;
     int pidfd = -1;
-    pid_t pid = clone_child(FE_MECH_CLONE_VM, probe_child, (void *)&shared, &pidfd);
+    pid_t pid = clone_child(FE_MECH_CLONE_VM, probe_child, (void *)&shared, &pidfd, -1);
     if (pid < 0) return 0;
     if (pidfd >= 0) {
         reap(pidfd);
@@ -134,6 +199,8 @@ int fe_spawn_init(int mech) {
     return mechanism;
 }
 
+void fe_spawn_use_clone3(int on) { clone3_allowed = on; }
+
 long fe_spawn_count(int mech) { return mech >= 0 && mech < 3 ? atomic_load(&spawned[mech]) : 0; }
 
 /* ------------------------------------------------------------------ the spawn */
@@ -150,30 +217,83 @@ static int failed(struct fe_spawn_result *res, int step, int err, int detail) {
     return -1;
 }
 
-/* The parent's pipes: born close-on-exec; only our end may be non-blocking. */
-static int make_sources(const struct fe_spawn_req *req, struct fe_spawn_result *res, int *sources) {
-    for (int i = 0; i < req->nfds; i++) {
-        const struct fe_fd *f = &req->fds[i];
-        if (f->kind == FE_FD_INHERIT) {
-            if (fcntl(f->arg, F_GETFD) < 0) return failed(res, FE_STEP_FD, errno, f->child_fd);
-            sources[i] = f->arg;
-            continue;
-        }
-        int p[2];
-        if (pipe2(p, O_CLOEXEC) < 0) return failed(res, FE_STEP_PIPE, errno, f->child_fd);
-        int parent_reads = f->kind == FE_FD_PARENT_READS;
-        res->parent_ends[i] = parent_reads ? p[0] : p[1];
-        sources[i] = parent_reads ? p[1] : p[0];
-        if (req->nonblocking && fcntl(res->parent_ends[i], F_SETFL, O_NONBLOCK) < 0)
-            return failed(res, FE_STEP_PIPE, errno, f->child_fd);
+/* Whether make_sources opened entry i's source, so it is ours to close: not inherited, not shared. */
+static int owns_source(const struct fe_fd *f) { return f->kind != FE_FD_INHERIT && f->kind != FE_FD_SAME_AS; }
+
+static int open_flags(int kind) {
+    switch (kind) {
+    case FE_FD_READ_FROM: return O_RDONLY;
+    case FE_FD_WRITE_TO: return O_WRONLY | O_CREAT | O_TRUNC;
+    case FE_FD_APPEND_TO: return O_WRONLY | O_CREAT | O_APPEND;
+    default: return O_RDWR; /* FE_FD_DEV_NULL */
     }
+}
+
+/* A pipe whose parent end is ours and whose other end becomes the child's fd. */
+static int make_pipe(const struct fe_spawn_req *req, struct fe_spawn_result *res, int i, int *source) {
+    const struct fe_fd *f = &req->fds[i];
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) return failed(res, FE_STEP_PIPE, errno, f->child_fd);
+    int parent_reads = f->kind == FE_FD_PARENT_READS;
+    res->parent_ends[i] = parent_reads ? p[0] : p[1];
+    *source = parent_reads ? p[1] : p[0];
+    if (req->nonblocking && fcntl(res->parent_ends[i], F_SETFL, O_NONBLOCK) < 0)
+        return failed(res, FE_STEP_PIPE, errno, f->child_fd);
     return 0;
 }
 
-/* The child's ends of what make_sources created (not the inherited fds, which are the caller's). */
+/*
+ * What each child fd becomes, in the parent, just before the clone: pipes and files are born
+ * close-on-exec (only our end of a pipe may be non-blocking); inherited fds are checked to be
+ * open; a SAME_AS entry takes the source of the entry it names, so 2>&1 shares one pipe.
+ */
+static int make_sources(const struct fe_spawn_req *req, struct fe_spawn_result *res, int *sources) {
+    for (int i = 0; i < req->nfds; i++) {
+        const struct fe_fd *f = &req->fds[i];
+        switch (f->kind) {
+        case FE_FD_INHERIT:
+            if (fcntl(f->arg, F_GETFD) < 0) return failed(res, FE_STEP_FD, errno, f->child_fd);
+            sources[i] = f->arg;
+            break;
+        case FE_FD_PARENT_READS:
+        case FE_FD_PARENT_WRITES:
+            if (make_pipe(req, res, i, &sources[i]) < 0) return -1;
+            break;
+        case FE_FD_SAME_AS:
+            break; /* below, once every other source exists */
+        default: {
+            const char *path = f->kind == FE_FD_DEV_NULL ? "/dev/null" : req->fd_paths[i];
+            int fd = open(path, open_flags(f->kind) | O_CLOEXEC | O_NOCTTY, 0666);
+            if (fd < 0) return failed(res, FE_STEP_OPEN, errno, f->child_fd);
+            sources[i] = fd;
+        }
+        }
+    }
+    for (int i = 0; i < req->nfds; i++)
+        if (req->fds[i].kind == FE_FD_SAME_AS) sources[i] = sources[req->fds[i].arg];
+    return 0;
+}
+
+/* What make_sources opened (not the inherited fds, which are the caller's, nor shared ones twice). */
 static void close_sources(const struct fe_spawn_req *req, int *sources) {
     for (int i = 0; i < req->nfds; i++)
-        if (req->fds[i].kind != FE_FD_INHERIT) close_fd(&sources[i]);
+        if (owns_source(&req->fds[i])) close_fd(&sources[i]);
+}
+
+/* The cgroup directory as an O_PATH fd for clone3; it must be a cgroup v2 directory. */
+static int open_cgroup(const struct fe_spawn_req *req, struct fe_spawn_result *res, int *fd) {
+    struct statfs fs;
+    *fd = open(req->cgroup, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (*fd < 0) return failed(res, FE_STEP_CGROUP, errno, -1);
+    if (fstatfs(*fd, &fs) < 0) return failed(res, FE_STEP_CGROUP, errno, -1);
+    if (fs.f_type != CGROUP2_MAGIC) return failed(res, FE_STEP_CGROUP, EBADF, -1); /* clone3's word for it */
+    return 0;
+}
+
+/* Where clone3 is refused, the child joins the cgroup itself through this file. */
+static int open_cgroup_procs(int dirfd, struct fe_spawn_result *res, int *fd) {
+    *fd = openat(dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+    return *fd < 0 ? failed(res, FE_STEP_CGROUP, errno, -1) : 0;
 }
 
 /* EOF: exec happened. A record: the child failed, and is already gone or going. */
@@ -200,6 +320,7 @@ void fe_spawn_discard(struct fe_spawn_result *res, int nfds) {
 int fe_spawn(const struct fe_spawn_req *req, struct fe_spawn_result *res) {
     int n = req->nfds;
     int err_read = -1, err_write = -1; /* the error pipe */
+    int cgroup_fd = -1, cgroup_procs = -1;
     res->pid = -1;
     res->pidfd = -1;
     res->step = FE_STEP_NONE;
@@ -231,15 +352,26 @@ int fe_spawn(const struct fe_spawn_req *req, struct fe_spawn_result *res) {
         failed(res, FE_STEP_FD, EINVAL, -1);
         goto out;
     }
+    if (req->cgroup != NULL && open_cgroup(req, res, &cgroup_fd) < 0) goto out;
     struct rlimit lim;
-    struct fe_child c = {.req = req, .plan = &plan, .errfd = err_write, .maxfd = 65536};
+    struct fe_child c = {.req = req, .plan = &plan, .errfd = err_write, .maxfd = 65536, .cgroup_procs = -1,
+                         .parent = getpid()};
     if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < INT32_MAX)
         c.maxfd = (int)lim.rlim_cur;
 
     int pidfd = -1;
-    pid_t pid = clone_child(mechanism, fe_child_main, &c, &pidfd);
+    pid_t pid = -1;
+    errno = ENOSYS;
+    if (cgroup_fd < 0 || clone3_allowed) pid = clone_child(mechanism, fe_child_main, &c, &pidfd, cgroup_fd);
+    if (pid < 0 && cgroup_fd >= 0 && errno == ENOSYS) {
+        if (open_cgroup_procs(cgroup_fd, res, &cgroup_procs) < 0) goto out;
+        c.cgroup_procs = cgroup_procs;
+        pid = clone_child(mechanism, fe_child_main, &c, &pidfd, -1);
+    }
     if (pid < 0) {
-        failed(res, FE_STEP_CLONE, errno, -1);
+        int err = errno;
+        int resources = err == EMFILE || err == ENFILE || err == ENOMEM || err == EAGAIN;
+        failed(res, cgroup_fd >= 0 && !resources ? FE_STEP_CGROUP : FE_STEP_CLONE, err, -1);
         goto out;
     }
     close_sources(req, sources);
@@ -259,6 +391,8 @@ out:
     if (sources != NULL) close_sources(req, sources);
     close_fd(&err_read);
     close_fd(&err_write);
+    close_fd(&cgroup_fd);
+    close_fd(&cgroup_procs);
     if (rc < 0)
         for (int i = 0; i < n; i++) close_fd(&res->parent_ends[i]);
     free(sources);

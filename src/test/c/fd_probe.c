@@ -10,9 +10,12 @@
  *   modes   one line per open fd: "<fd> <r|w|rw>" (the access mode, F_GETFL)
  *   ids     "pid=.. sid=.. pgid=.. uid=.. euid=.. suid=.. gid=.. egid=.. sgid=.. groups=a,b cwd=.."
  *   status  the SigBlk and SigIgn lines of /proc/self/status
+ *   process "umask=0022 nice=0 pdeathsig=0 nonewprivs=0 cgroup=/x" then one "rlimit.NAME=SOFT:HARD"
+ *           line per limit (-1 for unlimited)
  *   args    each argument after COMMAND, hex-encoded, one per line (an empty one is an empty line)
  *   argv0   argv[0], hex-encoded
  *   env     each environ entry on its own line
+ *   burn MS MIB  uses MS ms of CPU and touches MIB MiB of memory, then prints "burnt"
  *   count   prints nothing; exits with the number of open fds (for a child with no fd to print on)
  *   exit N  exits with status N without printing
  *
@@ -25,8 +28,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -105,6 +111,38 @@ static int print_ids(void) {
     return 0;
 }
 
+static int print_process(void) {
+    mode_t mask = umask(0);
+    umask(mask);
+    int pdeathsig = 0;
+    prctl(PR_GET_PDEATHSIG, &pdeathsig, 0, 0, 0);
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, 0);
+    char cgroup[512] = "";
+    FILE *f = fopen("/proc/self/cgroup", "r");
+    if (f == NULL) return 3;
+    char line[512];
+    while (fgets(line, sizeof line, f) != NULL)
+        if (strncmp(line, "0::", 3) == 0) snprintf(cgroup, sizeof cgroup, "%.*s", (int)strcspn(line + 3, "\n"), line + 3);
+    fclose(f);
+    fprintf(out, "umask=%04o nice=%d pdeathsig=%d nonewprivs=%d cgroup=%s\n", (unsigned)mask, nice, pdeathsig,
+            prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), cgroup);
+    static const struct {
+        const char *name;
+        int resource;
+    } limits[] = {{"AS", RLIMIT_AS},           {"CORE", RLIMIT_CORE},   {"CPU", RLIMIT_CPU},
+                  {"DATA", RLIMIT_DATA},       {"FSIZE", RLIMIT_FSIZE}, {"MEMLOCK", RLIMIT_MEMLOCK},
+                  {"NOFILE", RLIMIT_NOFILE},   {"NPROC", RLIMIT_NPROC}, {"STACK", RLIMIT_STACK}};
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+        struct rlimit r;
+        if (getrlimit(limits[i].resource, &r) != 0) return 3;
+        fprintf(out, "rlimit.%s=%lld:%lld\n", limits[i].name,
+                r.rlim_cur == RLIM_INFINITY ? -1LL : (long long)r.rlim_cur,
+                r.rlim_max == RLIM_INFINITY ? -1LL : (long long)r.rlim_max);
+    }
+    return 0;
+}
+
 static int print_status(void) {
     FILE *f = fopen("/proc/self/status", "r");
     if (f == NULL) return 3;
@@ -122,11 +160,22 @@ int main(int argc, char **argv) {
         i++;
     }
     if (i >= argc) {
-        fprintf(stderr, "usage: %s [--out=N] fds|modes|ids|status|args|argv0|env|count|exit N [ARGS...]\n", argv[0]);
+        fprintf(stderr, "usage: %s [--out=N] fds|modes|ids|status|process|args|argv0|env|count|exit N [ARGS...]\n", argv[0]);
         return 2;
     }
     const char *cmd = argv[i++];
     if (strcmp(cmd, "exit") == 0) return i < argc ? atoi(argv[i]) : 0;
+    if (strcmp(cmd, "burn") == 0) {
+        long ms = i < argc ? atol(argv[i]) : 0, mib = i + 1 < argc ? atol(argv[i + 1]) : 0;
+        volatile char *mem = malloc((size_t)mib << 20);
+        if (mib > 0 && mem == NULL) return 3;
+        for (long b = 0; b < (mib << 20); b += 4096) mem[b] = 1;
+        volatile unsigned long spin = 0;
+        clock_t end = clock() + (clock_t)(ms * (CLOCKS_PER_SEC / 1000));
+        while (clock() < end) spin++;
+        printf("burnt\n");
+        return 0;
+    }
     if (strcmp(cmd, "count") == 0) {
         int fds[4096];
         int n = list_fds(fds, 4096);
@@ -143,6 +192,8 @@ int main(int argc, char **argv) {
         rc = print_ids();
     } else if (strcmp(cmd, "status") == 0) {
         rc = print_status();
+    } else if (strcmp(cmd, "process") == 0) {
+        rc = print_process();
     } else if (strcmp(cmd, "args") == 0) {
         for (; i < argc; i++) hex_line(argv[i]);
         rc = 0;

@@ -1,4 +1,4 @@
-// sources: spawn.c child.c fdplan.c pidfd.c
+// sources: spawn.c child.c clone3.c fdplan.c pidfd.c
 /*
  * spawn_test.c - fe_spawn() without a JVM, so ASan, UBSan and valgrind can watch the
  * parent side: pipes, the error pipe, the plan and reaping, for both mechanisms.
@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,7 +55,9 @@ static int spawn(char *const *argv, char *const *paths, const char *dir, int n, 
 
 static int reap(int pidfd) {
     int status = 0;
-    CHECK(fe_pidfd_wait(pidfd, 1, &status) == 0, "waitid on pidfd failed");
+    struct fe_usage usage;
+    CHECK(fe_pidfd_wait(pidfd, 1, &status, &usage) == 0, "waitid on pidfd failed");
+    CHECK(usage.valid == 1, "the wait that reaped the child reported no usage");
     close(pidfd);
     return status;
 }
@@ -127,11 +131,118 @@ static void failures_leave_nothing_behind(void) {
     failure("fd EBADF", sh, NULL, 1, bad_child, bad_kind, bad_parent, FE_STEP_FD, EBADF);
 }
 
+/* Runs `sh -c script` with fd 1 a pipe and the given request options; returns what it printed. */
+static int sh_output(const char *script, struct fe_spawn_req *req, char *out, size_t size) {
+    char *argv[] = {"sh", "-c", (char *)script, NULL};
+    char *paths[] = {"/bin/sh", NULL};
+    struct fe_fd map[] = {{.child_fd = 1, .kind = FE_FD_PARENT_READS}};
+    int ends[1];
+    struct fe_spawn_result res = {.parent_ends = ends};
+    req->argv = argv;
+    req->envp = ENVP;
+    req->paths = paths;
+    req->nfds = 1;
+    req->fds = map;
+    req->ngroups = -1;
+    if (fe_spawn(req, &res) != 0) return -res.step;
+    size_t got = 0;
+    ssize_t n;
+    while (got < size - 1 && (n = read(ends[0], out + got, size - 1 - got)) > 0) got += (size_t)n;
+    out[got] = '\0';
+    close(ends[0]);
+    return reap(res.pidfd);
+}
+
+static void files_and_shared_fds(void) {
+    int before = open_fds();
+    char path[] = "/tmp/spawn_test_XXXXXX";
+    int tmp = mkstemp(path);
+    CHECK(tmp >= 0, "mkstemp");
+    close(tmp);
+    /* fd 1 > file, fd 2 same as fd 1, fd 0 /dev/null: "2>&1" into a file */
+    char *argv[] = {"sh", "-c", "echo out; echo err >&2; cat", NULL};
+    char *paths[] = {"/bin/sh", NULL};
+    struct fe_fd map[] = {{0, FE_FD_DEV_NULL, 0}, {1, FE_FD_WRITE_TO, 0}, {2, FE_FD_SAME_AS, 1}};
+    const char *fd_paths[] = {NULL, path, NULL};
+    int ends[3];
+    struct fe_spawn_result res = {.parent_ends = ends};
+    struct fe_spawn_req req = {.argv = argv, .envp = ENVP, .paths = paths, .nfds = 3, .fds = map,
+                               .fd_paths = fd_paths, .ngroups = -1};
+    CHECK(fe_spawn(&req, &res) == 0, "spawn with files failed: step %d errno %d", res.step, res.err);
+    if (res.step == FE_STEP_NONE) reap(res.pidfd);
+    char buf[64] = {0};
+    int fd = open(path, O_RDONLY);
+    CHECK(read(fd, buf, sizeof buf - 1) == 8 && strcmp(buf, "out\nerr\n") == 0, "the file holds '%s'", buf);
+    close(fd);
+    /* appendTo adds; readFrom feeds stdin */
+    char input[] = "/tmp/spawn_test_in_XXXXXX";
+    fd = mkstemp(input);
+    CHECK(fd >= 0 && write(fd, "in\n", 3) == 3, "writing the input file");
+    close(fd);
+    map[1].kind = FE_FD_APPEND_TO;
+    map[0] = (struct fe_fd){0, FE_FD_READ_FROM, 0};
+    fd_paths[0] = input;
+    CHECK(fe_spawn(&req, &res) == 0, "spawn with append failed: step %d errno %d", res.step, res.err);
+    if (res.step == FE_STEP_NONE) reap(res.pidfd);
+    memset(buf, 0, sizeof buf);
+    fd = open(path, O_RDONLY);
+    CHECK(read(fd, buf, sizeof buf - 1) == 19 && strcmp(buf, "out\nerr\nout\nerr\nin\n") == 0,
+          "after appending, the file holds '%s'", buf);
+    close(fd);
+    unlink(input);
+    /* a file that cannot be opened: step open, the child fd as detail, nothing left */
+    fd_paths[0] = "/no/such/dir/file";
+    CHECK(fe_spawn(&req, &res) == -1 && res.step == FE_STEP_OPEN && res.err == ENOENT && res.detail == 0,
+          "open failure: step %d errno %d detail %d", res.step, res.err, res.detail);
+    unlink(path);
+    CHECK(open_fds() == before, "fds leaked: %d before, %d after", before, open_fds());
+}
+
+static void process_options_reach_the_child(void) {
+    char out[256] = "";
+    /* RLIMIT_CORE because valgrind keeps RLIMIT_NOFILE for itself; 4096 <= any hard limit worth running on */
+    struct fe_rlimit limits[] = {{RLIMIT_CORE, 4096, 4096}};
+    struct fe_spawn_req req = {.nrlimits = 1, .rlimits = limits, .set_umask = 1, .umask = 027, .set_pgid = 1,
+                               .pgid = 0, .set_nice = 1, .nice = 5};
+    int status = sh_output("echo $(awk '/^Max core file size/ {print $5}' /proc/$$/limits) $(umask) $(nice 2>/dev/null || cut -d' ' -f19 /proc/$$/stat)"
+                           " $(cut -d' ' -f5 /proc/$$/stat) $$", &req, out, sizeof out);
+    CHECK(status == ((CLD_EXITED << 8) | 0), "sh failed: %#x", status);
+    int nofile = 0, mask = 0, nice = 0, pgid = 0, pid = -1;
+    CHECK(sscanf(out, "%d %o %d %d %d", &nofile, &mask, &nice, &pgid, &pid) == 5, "unexpected output '%s'", out);
+    CHECK(nofile == 4096, "RLIMIT_CORE %d, wanted 4096 (%s)", nofile, out);
+    CHECK(mask == 027, "umask %o, wanted 027 (%s)", mask, out);
+    CHECK(nice == 5, "niceness %d, wanted 5 (%s)", nice, out);
+    CHECK(pgid == pid, "pgid %d, wanted the child's own pid %d (%s)", pgid, pid, out);
+}
+
+/* Under /sys/fs/cgroup/unified (cgroup v2) when it exists and we may write it; else say so. */
+static void cgroup_placement(int clone3) {
+    const char *dir = "/sys/fs/cgroup/unified/spawn_test";
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        printf("spawn_test: cgroup placement SKIPPED (cannot create %s: %s)\n", dir, strerror(errno));
+        return;
+    }
+    fe_spawn_use_clone3(clone3);
+    char out[256] = "";
+    struct fe_spawn_req req = {.cgroup = dir};
+    int status = sh_output("cat /proc/self/cgroup", &req, out, sizeof out);
+    CHECK(status == ((CLD_EXITED << 8) | 0), "sh in a cgroup failed: %d", status);
+    CHECK(strstr(out, "0::/spawn_test\n") != NULL, "clone3=%d: the child's cgroups were '%s'", clone3, out);
+    req.cgroup = "/sys/fs/cgroup/cpu"; /* a cgroup v1 hierarchy */
+    CHECK(sh_output("true", &req, out, sizeof out) == -FE_STEP_CGROUP, "a v1 directory was accepted");
+    fe_spawn_use_clone3(1);
+    rmdir(dir);
+}
+
 static void run_all(const char *mechanism) {
     printf("spawn_test: mechanism %s\n", mechanism);
     echo_through_a_pipe();
     swapped_fds_reach_the_child();
     failures_leave_nothing_behind();
+    files_and_shared_fds();
+    process_options_reach_the_child();
+    cgroup_placement(1);
+    cgroup_placement(0);
 }
 
 /* FORKEXEC_EXPECT_MECHANISM=fork under valgrind, which runs CLONE_VM|CLONE_VFORK as a fork: the probe must notice. */

@@ -1,5 +1,8 @@
 package dev.forkexec;
 
+import java.nio.file.Path;
+import java.util.Objects;
+
 /**
  * How one file descriptor of a child is set up: an entry of the map given to
  * {@link ProcessSpec.Builder#childFD(int, ChildFD)}, as in Twisted's {@code childFDs}.
@@ -7,32 +10,51 @@ package dev.forkexec;
  * <ul>
  *   <li>{@link #parentReads()} is Twisted's {@code 'r'}: a pipe the child writes and the parent reads;
  *   <li>{@link #parentWrites()} is Twisted's {@code 'w'}: a pipe the parent writes and the child reads;
- *   <li>{@link #inherit(int)} is Twisted's integer: the child's fd becomes a copy of a parent fd.
+ *   <li>{@link #inherit(int)} is Twisted's integer: the child's fd becomes a copy of a parent fd;
+ *   <li>{@link #readFrom(Path)}, {@link #writeTo(Path)}, {@link #appendTo(Path)} and {@link #devNull()}
+ *       redirect to a file, as a shell's {@code <}, {@code >}, {@code >>} and {@code /dev/null} do;
+ *   <li>{@link #sameAs(int)} makes the fd share another entry's open file, as a shell's {@code 2>&1}.
  * </ul>
  *
- * <p>Values are immutable and compare by content. A negative parent fd is accepted here and rejected
- * by {@link ProcessSpec.Builder#build()}.
+ * <p>Files are opened by the parent, close-on-exec, just before the spawn and closed in the parent
+ * right after it, whether the spawn worked or not; a file that cannot be opened fails the spawn with
+ * a {@link SpawnException} whose step is {@code "open"}, naming the file. Values are immutable and
+ * compare by content. A negative parent fd, or a {@code sameAs} naming a child fd the map lacks, is
+ * accepted here and rejected by {@link ProcessSpec.Builder#build()}.
  */
 public final class ChildFD {
-    /** The three kinds of entry. */
+    /** The kinds of entry. */
     public enum Kind {
         /** A pipe; the child writes, the parent reads (Twisted {@code 'r'}). */
         PARENT_READS,
         /** A pipe; the parent writes, the child reads (Twisted {@code 'w'}). */
         PARENT_WRITES,
         /** A copy of an fd the parent already has open. */
-        INHERIT
+        INHERIT,
+        /** A file opened for reading ({@code O_RDONLY}). */
+        READ_FROM,
+        /** A file created or truncated ({@code O_WRONLY|O_CREAT|O_TRUNC}, mode 0666 less the umask). */
+        WRITE_TO,
+        /** A file created or appended to ({@code O_WRONLY|O_CREAT|O_APPEND}). */
+        APPEND_TO,
+        /** {@code /dev/null}, read-write. */
+        DEV_NULL,
+        /** The same open file as another child fd of the map. */
+        SAME_AS
     }
 
-    private static final ChildFD READS = new ChildFD(Kind.PARENT_READS, -1);
-    private static final ChildFD WRITES = new ChildFD(Kind.PARENT_WRITES, -1);
+    private static final ChildFD READS = new ChildFD(Kind.PARENT_READS, -1, null);
+    private static final ChildFD WRITES = new ChildFD(Kind.PARENT_WRITES, -1, null);
+    private static final ChildFD DEV_NULL = new ChildFD(Kind.DEV_NULL, -1, null);
 
     private final Kind kind;
-    private final int parentFD;
+    private final int fd;
+    private final Path path;
 
-    private ChildFD(Kind kind, int parentFD) {
+    private ChildFD(Kind kind, int fd, Path path) {
         this.kind = kind;
-        this.parentFD = parentFD;
+        this.fd = fd;
+        this.path = path;
     }
 
     /** A pipe from the child to the parent (Twisted {@code 'r'}). */
@@ -47,7 +69,43 @@ public final class ChildFD {
 
     /** The child's fd is a duplicate of {@code parentFD}, which must be open when the child starts. */
     public static ChildFD inherit(int parentFD) {
-        return new ChildFD(Kind.INHERIT, parentFD);
+        return new ChildFD(Kind.INHERIT, parentFD, null);
+    }
+
+    /** The child reads this file ({@code O_RDONLY}); like a shell's {@code < file}. */
+    public static ChildFD readFrom(Path file) {
+        return new ChildFD(Kind.READ_FROM, -1, file(file, "readFrom"));
+    }
+
+    /** The file is created or truncated ({@code O_WRONLY|O_CREAT|O_TRUNC}, 0666 less the umask); {@code > file}. */
+    public static ChildFD writeTo(Path file) {
+        return new ChildFD(Kind.WRITE_TO, -1, file(file, "writeTo"));
+    }
+
+    /** The file is created or appended to ({@code O_WRONLY|O_CREAT|O_APPEND}); {@code >> file}. */
+    public static ChildFD appendTo(Path file) {
+        return new ChildFD(Kind.APPEND_TO, -1, file(file, "appendTo"));
+    }
+
+    /** {@code /dev/null}, opened read-write: reads see end-of-file, writes vanish. */
+    public static ChildFD devNull() {
+        return DEV_NULL;
+    }
+
+    /**
+     * The same open file as child fd {@code otherChildFD} of the same map: {@code 2>&1} is
+     * {@code childFD(2, sameAs(1))}. When the other entry is a pipe, both fds share that one pipe: the
+     * parent sees one stream (under the other fd's number), interleaved as the child wrote it, and one
+     * {@code childConnectionLost}. The other fd must be in the map and not itself a {@code sameAs}
+     * chain that loops; {@link ProcessSpec.Builder#build()} checks both.
+     */
+    public static ChildFD sameAs(int otherChildFD) {
+        return new ChildFD(Kind.SAME_AS, otherChildFD, null);
+    }
+
+    private static Path file(Path file, String what) {
+        if (file == null) throw new IllegalArgumentException(what + "(null): the file must not be null");
+        return file;
     }
 
     /** Which kind of entry this is. */
@@ -55,29 +113,53 @@ public final class ChildFD {
         return kind;
     }
 
-    /** The parent fd an {@link Kind#INHERIT} entry copies; -1 for pipes. */
+    /** The parent fd an {@link Kind#INHERIT} entry copies; -1 for the other kinds. */
     public int parentFD() {
-        return parentFD;
+        return kind == Kind.INHERIT ? fd : -1;
+    }
+
+    /** The child fd a {@link Kind#SAME_AS} entry shares; -1 for the other kinds. */
+    public int sameAsFD() {
+        return kind == Kind.SAME_AS ? fd : -1;
+    }
+
+    /** The file of a {@link Kind#READ_FROM}, {@link Kind#WRITE_TO} or {@link Kind#APPEND_TO} entry; null otherwise. */
+    public Path path() {
+        return path;
     }
 
     /** True for the two pipe kinds. */
     public boolean isPipe() {
-        return kind != Kind.INHERIT;
+        return kind == Kind.PARENT_READS || kind == Kind.PARENT_WRITES;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ChildFD && ((ChildFD) o).kind == kind && ((ChildFD) o).parentFD == parentFD;
+        if (!(o instanceof ChildFD)) return false;
+        ChildFD c = (ChildFD) o;
+        return c.kind == kind && c.fd == fd && Objects.equals(c.path, path);
     }
 
     @Override
     public int hashCode() {
-        return kind.hashCode() * 31 + parentFD;
+        return (kind.hashCode() * 31 + fd) * 31 + Objects.hashCode(path);
     }
 
-    /** Twisted's notation: {@code 'r'}, {@code 'w'}, or the parent fd. */
+    /**
+     * Twisted's notation for the first three ({@code 'r'}, {@code 'w'}, the parent fd), a shell's for
+     * the rest: {@code < /in}, {@code > /out}, {@code >> /log}, {@code /dev/null}, {@code &1}.
+     */
     @Override
     public String toString() {
-        return kind == Kind.PARENT_READS ? "'r'" : kind == Kind.PARENT_WRITES ? "'w'" : Integer.toString(parentFD);
+        switch (kind) {
+            case PARENT_READS: return "'r'";
+            case PARENT_WRITES: return "'w'";
+            case INHERIT: return Integer.toString(fd);
+            case READ_FROM: return "< " + path;
+            case WRITE_TO: return "> " + path;
+            case APPEND_TO: return ">> " + path;
+            case DEV_NULL: return "/dev/null";
+            default: return "&" + fd;
+        }
     }
 }

@@ -165,6 +165,20 @@ public final class ChildProcess implements ProcessTransport {
         }
     }
 
+    /**
+     * Sends a signal to the child's whole process group, as {@link Subprocess#signalProcessGroup(int)}
+     * describes: the child must lead its own group (processGroup(0) or newSession), else
+     * IllegalStateException; ProcessExitedAlreadyException once no member of the group is left.
+     */
+    public void signalProcessGroup(int signal) {
+        process.signalProcessGroup(signal);
+    }
+
+    /** {@link #signalProcessGroup(int)} by POSIX name ("TERM", "SIGTERM") or number ("15"). */
+    public void signalProcessGroup(String signal) {
+        process.signalProcessGroup(signal);
+    }
+
     @Override
     public CompletableFuture<ExitStatus> onExit() {
         return exit.copy();

@@ -5,17 +5,20 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 
 /**
  * Everything needed to start one child: argv, program, environment, directory, credentials,
- * session and the fd map. Immutable and reusable for any number of spawns; the strings are
- * encoded (UTF-8) and the program's candidate paths computed once, by {@link Builder#build()}.
+ * session or process group, resource limits, umask, niceness, parent-death signal, cgroup and the
+ * fd map. Immutable and reusable for any number of spawns; the native form (UTF-8 strings, the
+ * program's candidate paths) is computed on the first spawn and reused.
  *
  * <pre>{@code
  * ProcessSpec spec = ProcessSpec.command("sh", "-c", "echo hi >&3")
@@ -32,6 +35,14 @@ import java.util.TreeMap;
  * <p>The fd map starts as {@code {0: parentWrites(), 1: parentReads(), 2: parentReads()}}. A child
  * fd absent from the map is closed in the child (0, 1 and 2 included), and so is every parent fd
  * the map does not name.
+ *
+ * <p>In the child the settings take effect in this order, each a raw system call between clone and
+ * exec: signal dispositions reset; cgroup joined; {@code setsid} or {@code setpgid}; resource limits;
+ * niceness; supplementary groups, gid, uid; parent-death signal; no-new-privileges; umask; working
+ * directory; the fd map; every other fd closed; signals unblocked; exec. Limits and niceness come
+ * before the credential change, so a privileged JVM can give an unprivileged child limits or a
+ * priority it could not set itself; the parent-death signal comes after it, because a credential
+ * change clears it. A step that fails fails the spawn with a {@link SpawnException} naming it.
  */
 public final class ProcessSpec {
     private final List<String> argv;
@@ -43,6 +54,13 @@ public final class ProcessSpec {
     private final int[] groups;
     private final Map<Integer, ChildFD> childFDs;
     private final boolean newSession;
+    private final int processGroup;
+    private final Map<ResourceLimit, ResourceLimit.Setting> rlimits;
+    private final int umask;
+    private final Integer niceness;
+    private final int parentDeathSignal;
+    private final Path cgroup;
+    private final boolean noNewPrivileges;
     /** The native form, encoded on the first spawn and reused by every later one. */
     private volatile SpawnRequest request;
 
@@ -56,6 +74,13 @@ public final class ProcessSpec {
         this.groups = b.groups == null ? null : b.groups.clone();
         this.childFDs = Collections.unmodifiableMap(new TreeMap<>(b.childFDs));
         this.newSession = b.newSession;
+        this.processGroup = b.processGroup;
+        this.rlimits = b.rlimits.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(b.rlimits));
+        this.umask = b.umask;
+        this.niceness = b.niceness;
+        this.parentDeathSignal = b.parentDeathSignal;
+        this.cgroup = b.cgroup;
+        this.noNewPrivileges = b.noNewPrivileges;
     }
 
     /** Starts a builder; {@code argv[0]} names the program and is the child's {@code argv[0]}. */
@@ -118,6 +143,50 @@ public final class ProcessSpec {
         return newSession;
     }
 
+    /**
+     * The process group the child joins ({@code setpgid}): 0 for a new group led by the child, a
+     * pgid to join an existing one; empty to stay in the parent's. A child started with
+     * {@link #newSession()} leads its own group whatever this says.
+     */
+    public OptionalInt processGroup() {
+        return processGroup < 0 ? OptionalInt.empty() : OptionalInt.of(processGroup);
+    }
+
+    /** Whether the child leads its own process group: a new session, or {@code processGroup(0)}. */
+    public boolean leadsProcessGroup() {
+        return newSession || processGroup == 0;
+    }
+
+    /** The resource limits set in the child, by limit. */
+    public Map<ResourceLimit, ResourceLimit.Setting> rlimits() {
+        return rlimits;
+    }
+
+    /** The child's umask, or empty to inherit the parent's. */
+    public OptionalInt umask() {
+        return umask < 0 ? OptionalInt.empty() : OptionalInt.of(umask);
+    }
+
+    /** The child's niceness (-20..19), or empty to inherit the parent's. */
+    public OptionalInt niceness() {
+        return niceness == null ? OptionalInt.empty() : OptionalInt.of(niceness);
+    }
+
+    /** The signal the child receives when this JVM dies, or 0 for none. */
+    public int parentDeathSignal() {
+        return parentDeathSignal;
+    }
+
+    /** The cgroup v2 directory the child starts in, or null for the parent's cgroup. */
+    public Path cgroup() {
+        return cgroup;
+    }
+
+    /** Whether the child runs with {@code PR_SET_NO_NEW_PRIVS}. */
+    public boolean noNewPrivileges() {
+        return noNewPrivileges;
+    }
+
     /** The files the child tries to execve, in order. */
     List<String> candidates() {
         return request().candidates();
@@ -135,7 +204,13 @@ public final class ProcessSpec {
         return "ProcessSpec" + argv + (executable != null ? " executable=" + executable : "")
                 + (directory != null ? " directory=" + directory : "") + " childFDs=" + childFDs
                 + (uid >= 0 ? " uid=" + uid : "") + (gid >= 0 ? " gid=" + gid : "")
-                + (groups != null ? " groups=" + Arrays.toString(groups) : "") + (newSession ? " newSession" : "");
+                + (groups != null ? " groups=" + Arrays.toString(groups) : "") + (newSession ? " newSession" : "")
+                + (processGroup >= 0 ? " processGroup=" + processGroup : "")
+                + (rlimits.isEmpty() ? "" : " rlimits=" + rlimits)
+                + (umask >= 0 ? " umask=0" + Integer.toOctalString(umask) : "")
+                + (niceness != null ? " niceness=" + niceness : "")
+                + (parentDeathSignal > 0 ? " parentDeathSignal=" + parentDeathSignal : "")
+                + (cgroup != null ? " cgroup=" + cgroup : "") + (noNewPrivileges ? " noNewPrivileges" : "");
     }
 
     /**
@@ -152,6 +227,13 @@ public final class ProcessSpec {
         private int[] groups;
         private Map<Integer, ChildFD> childFDs = defaultMap();
         private boolean newSession;
+        private int processGroup = -1;
+        private final Map<ResourceLimit, ResourceLimit.Setting> rlimits = new EnumMap<>(ResourceLimit.class);
+        private int umask = -1;
+        private Integer niceness;
+        private int parentDeathSignal;
+        private Path cgroup;
+        private boolean noNewPrivileges;
         // Which values were set explicitly: null or negative is an error only then.
         private boolean executableSet;
         private boolean environmentSet;
@@ -159,6 +241,11 @@ public final class ProcessSpec {
         private boolean uidSet;
         private boolean gidSet;
         private boolean groupsSet;
+        private boolean processGroupSet;
+        private boolean umaskSet;
+        private boolean parentDeathSignalSet;
+        private boolean cgroupSet;
+        private String rlimitError;
 
         private Builder(List<String> argv) {
             this.argv = argv == null ? null : new ArrayList<>(argv);
@@ -175,6 +262,13 @@ public final class ProcessSpec {
             if (spec.uid >= 0) uid(spec.uid);
             if (spec.gid >= 0) gid(spec.gid);
             if (spec.groups != null) groups(spec.groups);
+            if (spec.processGroup >= 0) processGroup(spec.processGroup);
+            rlimits.putAll(spec.rlimits);
+            if (spec.umask >= 0) umask(spec.umask);
+            niceness = spec.niceness;
+            if (spec.parentDeathSignal > 0) parentDeathSignal(spec.parentDeathSignal);
+            if (spec.cgroup != null) cgroup(spec.cgroup);
+            noNewPrivileges(spec.noNewPrivileges);
         }
 
         private static Map<Integer, ChildFD> defaultMap() {
@@ -251,6 +345,85 @@ public final class ProcessSpec {
             return this;
         }
 
+        /**
+         * {@code setpgid} in the child: 0 makes it the leader of a new group whose id is its pid (so
+         * {@link ChildProcess#signalProcessGroup} reaches it and everything it starts); a positive
+         * pgid joins that existing group of this session. Default: the parent's group. With
+         * {@link #newSession(boolean)} the child leads its own group already; only 0 is allowed then.
+         */
+        public Builder processGroup(int pgid) {
+            this.processGroup = pgid;
+            this.processGroupSet = true;
+            return this;
+        }
+
+        /**
+         * Sets one resource limit in the child before exec ({@code prlimit}); {@code Long.MAX_VALUE}
+         * ({@link ResourceLimit#UNLIMITED}) means unlimited. The soft limit may not exceed the hard
+         * one; raising a hard limit above the parent's needs {@code CAP_SYS_RESOURCE}, else the spawn
+         * fails with step {@code "rlimit"}.
+         */
+        public Builder rlimit(ResourceLimit which, long soft, long hard) {
+            if (which == null) {
+                rlimitError = "rlimit: the limit must not be null";
+            } else if (soft < 0 || hard < 0) {
+                rlimitError = "rlimit " + which + ": limits must not be negative (use Long.MAX_VALUE for"
+                        + " unlimited), were " + soft + " and " + hard;
+            } else if (soft > hard) {
+                rlimitError = "rlimit " + which + ": the soft limit " + soft + " exceeds the hard limit " + hard;
+            } else {
+                rlimits.put(which, new ResourceLimit.Setting(soft, hard));
+            }
+            return this;
+        }
+
+        /** The child's umask, 0 to 0777 (e.g. {@code 022}); default: the parent's. */
+        public Builder umask(int mask) {
+            this.umask = mask;
+            this.umaskSet = true;
+            return this;
+        }
+
+        /**
+         * The child's niceness, -20 (most favoured) to 19; default: the parent's. Lowering it below the
+         * parent's needs {@code CAP_SYS_NICE}, else the spawn fails with step {@code "nice"} (EACCES).
+         */
+        public Builder niceness(int nice) {
+            this.niceness = nice;
+            return this;
+        }
+
+        /**
+         * The signal (1..64) the child receives when this JVM dies ({@code PR_SET_PDEATHSIG}), and only
+         * then. The kernel sends it when the <em>thread</em> that created the child ends, so such
+         * children are created by one library thread that lives as long as the JVM, whatever thread
+         * asked for the spawn. The setting survives exec, but not into a set-user-ID program.
+         */
+        public Builder parentDeathSignal(int signal) {
+            this.parentDeathSignal = signal;
+            this.parentDeathSignalSet = true;
+            return this;
+        }
+
+        /**
+         * Starts the child inside this cgroup v2 directory ({@code clone3} with
+         * {@code CLONE_INTO_CGROUP}, Linux 5.7+): it never runs a moment outside it. Where clone3 is
+         * refused (seccomp, old kernels), the child moves itself there before anything else by writing
+         * its {@code cgroup.procs}. A missing directory, a cgroup v1 directory, or no permission fails
+         * the spawn with step {@code "cgroup"}.
+         */
+        public Builder cgroup(Path cgroupDirectory) {
+            this.cgroup = cgroupDirectory;
+            this.cgroupSet = true;
+            return this;
+        }
+
+        /** {@code PR_SET_NO_NEW_PRIVS}: exec can never grant the child privileges (set-user-ID, capabilities). */
+        public Builder noNewPrivileges(boolean on) {
+            this.noNewPrivileges = on;
+            return this;
+        }
+
         /** Checks every value and builds the spec; IllegalArgumentException says what is wrong. */
         public ProcessSpec build() {
             if (argv == null) throw new IllegalArgumentException("argv must not be null");
@@ -311,7 +484,57 @@ public final class ProcessSpec {
                             + what.parentFD());
                 }
             }
+            checkSameAs();
+            checkProcessOptions();
             return new ProcessSpec(this, Collections.unmodifiableMap(checked));
+        }
+
+        /** A sameAs entry must name a child fd of the map, and following sameAs must not loop. */
+        private void checkSameAs() {
+            for (Map.Entry<Integer, ChildFD> e : childFDs.entrySet()) {
+                int fd = e.getKey();
+                ChildFD what = e.getValue();
+                List<Integer> chain = new ArrayList<>(List.of(fd));
+                while (what.kind() == ChildFD.Kind.SAME_AS) {
+                    int next = what.sameAsFD();
+                    what = childFDs.get(next);
+                    if (what == null) {
+                        throw new IllegalArgumentException("child fd " + fd + ": sameAs(" + next + ") names child fd "
+                                + next + ", which is not in the map " + new TreeMap<>(childFDs));
+                    }
+                    if (chain.contains(next)) {
+                        chain.add(next);
+                        throw new IllegalArgumentException("child fd " + fd + ": sameAs entries loop: " + chain
+                                + "; one of them must be a pipe, a file or an inherited fd");
+                    }
+                    chain.add(next);
+                }
+            }
+        }
+
+        private void checkProcessOptions() {
+            if (processGroupSet && processGroup < 0) {
+                throw new IllegalArgumentException("processGroup must be 0 (a new group) or a pgid, was " + processGroup);
+            }
+            if (newSession && processGroup > 0) {
+                throw new IllegalArgumentException("newSession makes the child lead its own process group; it cannot"
+                        + " also join group " + processGroup);
+            }
+            if (rlimitError != null) throw new IllegalArgumentException(rlimitError);
+            if (umaskSet && (umask < 0 || umask > 0777)) {
+                throw new IllegalArgumentException("umask must be 0 to 0777 (octal), was 0" + Integer.toOctalString(umask));
+            }
+            if (niceness != null && (niceness < -20 || niceness > 19)) {
+                throw new IllegalArgumentException("niceness must be -20 to 19, was " + niceness);
+            }
+            if (parentDeathSignalSet && (parentDeathSignal < 1 || parentDeathSignal > 64)) {
+                throw new IllegalArgumentException("parentDeathSignal must be a signal from 1 to 64, was "
+                        + parentDeathSignal);
+            }
+            if (cgroupSet) {
+                if (cgroup == null) throw new IllegalArgumentException("cgroup must not be null");
+                noNul(cgroup.toString(), "cgroup");
+            }
         }
 
         private static void noNul(String s, String what) {
@@ -333,7 +556,10 @@ public final class ProcessSpec {
         ProcessSpec s = (ProcessSpec) o;
         return argv.equals(s.argv) && Objects.equals(executable, s.executable) && environment.equals(s.environment)
                 && Objects.equals(directory, s.directory) && uid == s.uid && gid == s.gid
-                && Arrays.equals(groups, s.groups) && childFDs.equals(s.childFDs) && newSession == s.newSession;
+                && Arrays.equals(groups, s.groups) && childFDs.equals(s.childFDs) && newSession == s.newSession
+                && processGroup == s.processGroup && rlimits.equals(s.rlimits) && umask == s.umask
+                && Objects.equals(niceness, s.niceness) && parentDeathSignal == s.parentDeathSignal
+                && Objects.equals(cgroup, s.cgroup) && noNewPrivileges == s.noNewPrivileges;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.forkexec;
 
+import dev.forkexec.internal.DeathSignalSpawner;
 import dev.forkexec.internal.NativeFd;
 import dev.forkexec.internal.NativeNames;
 import dev.forkexec.internal.NativePidfd;
@@ -85,7 +86,9 @@ public final class Subprocess implements AutoCloseable {
 
     private static Subprocess start(ProcessSpec spec, boolean nonBlocking) throws SpawnException {
         Objects.requireNonNull(spec, "spec");
-        SpawnResult r = spec.request().spawn(nonBlocking);
+        SpawnRequest request = spec.request();
+        SpawnResult r = request.parentDeathSignal() ? DeathSignalSpawner.spawn(request, nonBlocking)
+                : request.spawn(nonBlocking);
         if (!r.succeeded()) throw r.exception(spec);
         return new Subprocess(spec, r);
     }
@@ -200,38 +203,83 @@ public final class Subprocess implements AutoCloseable {
         signal(Signals.parse(signal));
     }
 
+    /**
+     * Sends a signal to the child's whole process group ({@code kill(-pgid)}): the child and every
+     * descendant that stayed in its group. The child must lead its own group
+     * ({@link ProcessSpec.Builder#processGroup(int) processGroup(0)} or
+     * {@link ProcessSpec.Builder#newSession(boolean) newSession}), else IllegalStateException.
+     *
+     * <p>The group can outlive its leader: after the child has been reaped this still reaches the
+     * descendants left in the group, and the kernel does not give the group's number to another
+     * process while any member lives. Once no member is left, ProcessExitedAlreadyException; from
+     * then on the number may be reused, so signal groups while you know a member lives.
+     */
+    public void signalProcessGroup(int signal) {
+        Signals.check(signal);
+        if (!spec.leadsProcessGroup()) {
+            throw new IllegalStateException(this + " does not lead its own process group: start it with"
+                    + " processGroup(0) or newSession(true) to signal the group");
+        }
+        int err = NativePidfd.signalGroup((int) pid, signal);
+        if (err == NativeNames.ESRCH) {
+            throw new ProcessExitedAlreadyException("no process is left in the process group " + pid + " of " + this
+                    + "; it cannot receive " + Signals.name(signal));
+        }
+        if (err != 0) {
+            throw new IllegalStateException("cannot send " + Signals.name(signal) + " to the process group of " + this
+                    + ": " + NativeNames.errnoText(err));
+        }
+    }
+
+    /** {@link #signalProcessGroup(int)} by POSIX name ("TERM", "SIGTERM") or number ("15"). */
+    public void signalProcessGroup(String signal) {
+        signalProcessGroup(Signals.parse(signal));
+    }
+
     /** Closes every channel and the pidfd; a child still running is SIGKILLed and reaped first. */
     @Override
     public void close() {
         synchronized (lock) {
             if (closed) return;
-            for (FileChannel c : channels.values()) {
-                try {
-                    c.close();
-                } catch (IOException ignored) {
-                    // close(2) on a pipe fails only with EINTR/EIO, and the fd is released either way
-                }
-            }
-            if (exit == null) {
-                reap(false);
-                if (exit == null) {
-                    NativePidfd.signalPidfd(pidfd, Signals.SIGKILL);
-                    reap(true);
-                }
-            }
             closed = true;
-            NativeFd.close(pidfd);
+            try {
+                for (FileChannel c : channels.values()) {
+                    try {
+                        c.close();
+                    } catch (IOException ignored) {
+                        // close(2) on a pipe fails only with EINTR/EIO, and the fd is released either way
+                    }
+                }
+                if (exit == null) {
+                    reap(false);
+                    if (exit == null) {
+                        NativePidfd.signalPidfd(pidfd, Signals.SIGKILL);
+                        reap(true);
+                    }
+                }
+            } finally {
+                NativeFd.close(pidfd);
+            }
         }
     }
 
     private void reap(boolean block) {
-        int r = NativePidfd.waitPidfd(pidfd, block);
-        if (r >= 0) {
-            exit = ExitStatus.fromWaitid(r);
-        } else if (r != NativePidfd.RUNNING) {
-            throw new IllegalStateException("waitid on " + this + " failed: " + NativeNames.errnoText(-2 - r)
-                    + (-2 - r == NativeNames.ECHILD ? "; something else in this JVM reaped our child (waitpid(-1) or SIGCHLD ignored)" : ""));
+        long[] usage = new long[NativePidfd.U_SIZE];
+        int r = NativePidfd.waitPidfd(pidfd, block, usage);
+        if (r == NativePidfd.RUNNING) return;
+        if (r < NativePidfd.UNKNOWN) {
+            throw new IllegalStateException("waitid on " + this + " failed: " + NativeNames.errnoText(NativePidfd.UNKNOWN - r));
         }
+        boolean ours = usage[NativePidfd.U_VALID] != 0;
+        exit = r == NativePidfd.UNKNOWN ? ExitStatus.unknown() : ExitStatus.fromWaitid(r, ours ? usage(usage) : null);
+        if (!ours) ReapedElsewhere.report(pid, usage[NativePidfd.U_AUTOREAP] != 0, exit.isKnown());
+    }
+
+    private static ResourceUsage usage(long[] u) {
+        return new ResourceUsage(Duration.ofNanos(u[NativePidfd.U_USER_MICROS] * 1000),
+                Duration.ofNanos(u[NativePidfd.U_SYSTEM_MICROS] * 1000), u[NativePidfd.U_MAX_RSS_KIB] * 1024,
+                u[NativePidfd.U_MINOR_FAULTS], u[NativePidfd.U_MAJOR_FAULTS], u[NativePidfd.U_BLOCKS_IN],
+                u[NativePidfd.U_BLOCKS_OUT], u[NativePidfd.U_VOLUNTARY_SWITCHES], u[NativePidfd.U_INVOLUNTARY_SWITCHES]);
     }
 
     /** Like Twisted's {@code <Process pid=123 status=None>}: {@code Subprocess[pid=123, running]}. */

@@ -18,6 +18,62 @@ import java.util.stream.Stream;
 public final class ChildJvmMain {
     private ChildJvmMain() {}
 
+    /**
+     * Ignores SIGCHLD (as code that calls Signal.handle(new Signal("CHLD"), SIG_IGN) does), then runs
+     * children exiting 0, 3, 7 and killed by SIGKILL through Subprocess and through a Reactor.
+     */
+    private static void sigchldIgnored() throws Exception {
+        Class<?> signal = Class.forName("sun.misc.Signal");
+        Class<?> handler = Class.forName("sun.misc.SignalHandler");
+        Object chld = signal.getConstructor(String.class).newInstance("CHLD");
+        signal.getMethod("handle", signal, handler).invoke(null, chld, handler.getField("SIG_IGN").get(null));
+        Map<Integer, String> fdsBefore = ProcFs.pipeAndPidfdFds();
+        List<ProcessSpec> specs = List.of(ProcessSpec.command("true").build(),
+                ProcessSpec.command("sh", "-c", "exit 3").build(), ProcessSpec.command("sh", "-c", "exit 7").build(),
+                ProcessSpec.command("sleep", "30").build());
+        List<String> statuses = new java.util.ArrayList<>();
+        boolean usage = false;
+        boolean known = true;
+        for (ProcessSpec spec : specs) {
+            Subprocess p = Subprocess.start(spec);
+            if (spec.argv().get(0).equals("sleep")) p.signal(9);
+            ExitStatus s = p.waitFor();
+            statuses.add(s.toString());
+            usage |= s.resourceUsage().isPresent();
+            known &= s.isKnown();
+            p.close();
+        }
+        System.out.println("subprocess=" + String.join("|", statuses));
+        System.out.println("subprocess-closed=true");
+        java.util.concurrent.atomic.AtomicInteger ended = new java.util.concurrent.atomic.AtomicInteger();
+        List<String> reactorStatuses = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        List<String> onExit = new java.util.ArrayList<>();
+        try (Reactor r = Reactor.create()) {
+            for (ProcessSpec spec : specs) {
+                ChildProcess c = r.spawnProcess(new ProcessProtocol() {
+                    @Override
+                    public void processEnded(ExitStatus status) {
+                        ended.incrementAndGet();
+                        reactorStatuses.add(status.toString());
+                    }
+                }, spec);
+                if (spec.argv().get(0).equals("sleep")) c.signalProcess(9);
+                onExit.add(c.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS).toString());
+            }
+        }
+        System.out.println("reactor-closed=true");
+        System.out.println("reactor=" + String.join("|", reactorStatuses));
+        System.out.println("reactor-onexit=" + String.join("|", onExit));
+        System.out.println("ended-once=" + ended.get());
+        System.out.println("usage=" + usage);
+        System.out.println("known=" + known);
+        System.out.println("pidfd-info=" + !statuses.get(0).startsWith("status unknown"));
+        Map<Integer, String> fdsAfter = ProcFs.pipeAndPidfdFds();
+        fdsAfter.keySet().removeAll(fdsBefore.keySet());
+        System.out.println("leaked-fds=" + fdsAfter);
+        System.out.println("zombies=" + ProcFs.zombieChildren());
+    }
+
     /** Whether the native library is mapped into this JVM. */
     private static boolean loaded() throws java.io.IOException {
         try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
@@ -63,6 +119,29 @@ public final class ChildJvmMain {
                 System.out.println("exited=" + ExitStatus.exited(3));
                 System.out.println("spec=" + ProcessSpec.command("echo", "hi").environment(Map.of()).build());
                 System.out.println("loaded=" + loaded());
+                break;
+            case "cgroup": // args[1]: the probe, args[2]: a cgroup directory; prints its cgroup or the failure
+                try {
+                    String out = run(ProcessSpec.command(args[1], "process").cgroup(Path.of(args[2]))
+                            .childFDs(Map.of(1, ChildFD.parentReads())).build());
+                    for (String kv : out.split("\\s+")) {
+                        if (kv.startsWith("cgroup=")) System.out.println(kv);
+                    }
+                } catch (SpawnException e) {
+                    System.out.println("step=" + e.step());
+                    System.out.println("errno=" + e.errno());
+                    System.out.println("message=" + e.getMessage());
+                }
+                break;
+            case "sigchld-ignored":
+                sigchldIgnored();
+                break;
+            case "pdeathsig": // a child that must die with this JVM; prints its pid, then the JVM dies at once
+                Subprocess orphan = Subprocess.start(ProcessSpec.command("sleep", "60").parentDeathSignal(9)
+                        .childFDs(Map.of()).build());
+                System.out.println("child=" + orphan.pid());
+                System.out.flush();
+                Runtime.getRuntime().halt(0);
                 break;
             case "load":
                 try {

@@ -81,7 +81,9 @@ class FdLimitsTest {
                 .childFD(limit, ChildFD.inherit(0)).build());
         assertEquals("fd", e.step(), e.getMessage());
         assertEquals(EBADF, e.errno(), e.getMessage());
-        assertEquals("fd child fd " + limit + " (parent fd 0): Bad file descriptor (EBADF)", e.getMessage());
+        assertEquals("fd child fd " + limit + " (parent fd 0): Bad file descriptor (EBADF); child fd " + limit
+                + " is not below this process's open-file limit (RLIMIT_NOFILE, " + limit + "); raise the limit"
+                + " (ulimit -n) or use a lower child fd", e.getMessage());
     }
 
     @Test
@@ -92,6 +94,7 @@ class FdLimitsTest {
         assertEquals("fd", e.step(), e.getMessage());
         assertEquals(EBADF, e.errno(), e.getMessage());
         assertTrue(e.getMessage().startsWith("fd child fd " + target + " (pipe 'r'): "), e.getMessage());
+        assertTrue(e.getMessage().contains("not below this process's open-file limit (RLIMIT_NOFILE, "), e.getMessage());
     }
 
     @Test

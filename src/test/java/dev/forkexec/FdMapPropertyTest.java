@@ -92,6 +92,7 @@ class FdMapPropertyTest {
         int[] sizes = new int[MAX_ENTRIES + 1];
         int collisions = 0;
         int high = 0;
+        int shared = 0;
         for (int i = 0; i < maps; i++) {
             int size = r.nextInt(MAX_ENTRIES + 1);
             sizes[size]++;
@@ -99,6 +100,7 @@ class FdMapPropertyTest {
             for (Map.Entry<Integer, ChildFD> e : map.entrySet()) {
                 if (sources.contains(e.getKey()) && e.getValue().kind() == ChildFD.Kind.INHERIT) collisions++;
                 if (e.getKey() >= limit - HIGH_TARGETS) high++;
+                if (e.getValue().kind() == ChildFD.Kind.SAME_AS) shared++;
             }
             try {
                 check(map);
@@ -112,13 +114,14 @@ class FdMapPropertyTest {
         }
         Scale.report(maps + " random fd maps (sizes 0-" + MAX_ENTRIES + ": " + java.util.Arrays.toString(sizes)
                 + "; " + collisions + " targets on a source fd, " + high + " targets within " + HIGH_TARGETS
-                + " of RLIMIT_NOFILE " + limit + "): every child fd matched by dev+inode");
+                + " of RLIMIT_NOFILE " + limit + ", " + shared + " sameAs entries): every child fd matched by dev+inode");
     }
 
     /**
      * A map of {@code size} entries: part a permutation of some source fds among themselves (identities,
      * swaps, longer cycles), the rest random targets fed by random sources or new pipes; if non-empty, one
-     * entry is a parentReads pipe the probe reports on.
+     * entry is a parentReads pipe the probe reports on. Some entries share an earlier one's open file
+     * ({@code sameAs}, chains included).
      */
     private Map<Integer, ChildFD> randomMap(Random r, int size) {
         Map<Integer, ChildFD> map = new LinkedHashMap<>();
@@ -134,9 +137,12 @@ class FdMapPropertyTest {
         while (map.size() < size) {
             int target = randomTarget(r);
             if (map.containsKey(target)) continue;
-            int kind = r.nextInt(10);
+            int kind = r.nextInt(12);
+            List<Integer> shareable = map.keySet().stream().filter(k -> k >= 0).toList();
             map.put(target, kind < 6 ? ChildFD.inherit(sources.get(r.nextInt(sources.size())))
-                    : kind < 8 ? ChildFD.parentReads() : ChildFD.parentWrites());
+                    : kind < 8 ? ChildFD.parentReads() : kind < 10 ? ChildFD.parentWrites()
+                    : shareable.isEmpty() ? ChildFD.inherit(sources.get(r.nextInt(sources.size())))
+                    : ChildFD.sameAs(shareable.get(r.nextInt(shareable.size()))));
         }
         map.remove(-1);
         int report;
@@ -185,7 +191,10 @@ class FdMapPropertyTest {
             assertEquals(map.keySet(), child.keySet(), "the child's fds");
             for (Map.Entry<Integer, ChildFD> e : map.entrySet()) {
                 ChildFD what = e.getValue();
-                long[] expected = what.kind() == ChildFD.Kind.INHERIT ? identity.get(what.parentFD()) : pipes.get(e.getKey());
+                int owner = e.getKey();
+                while (map.get(owner).kind() == ChildFD.Kind.SAME_AS) owner = map.get(owner).sameAsFD();
+                ChildFD source = map.get(owner);
+                long[] expected = source.kind() == ChildFD.Kind.INHERIT ? identity.get(source.parentFD()) : pipes.get(owner);
                 ProbeFd got = child.get(e.getKey());
                 String where = "child fd " + e.getKey() + " <- " + what;
                 assertEquals(expected[0], got.dev(), where + ": st_dev");

@@ -151,6 +151,7 @@ class SpawnErrorsTest {
         SpawnException e = assertFailsCleanly(withPipes(ProcessSpec.command("true"))
                 .childFD(5, ChildFD.inherit(closed)).build());
         assertFailure(e, "fd", EBADF, "child fd 5", "parent fd " + closed, "EBADF");
+        assertTrue(e.getMessage().endsWith("; parent fd " + closed + " is not open in this process"), e.getMessage());
     }
 
     @Test

@@ -92,6 +92,30 @@ final class TestSupport {
         return kv;
     }
 
+    /** {@code fd_probe process}: "umask", "nice", "pdeathsig", "nonewprivs", "cgroup", "rlimit.NOFILE" ("soft:hard"). */
+    static Map<String, String> parseProcess(String output) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String line : output.split("\n")) {
+            for (String kv : line.startsWith("rlimit.") ? new String[] {line} : line.split(" ")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0) out.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+        }
+        return out;
+    }
+
+    /** Whether this process has a capability in its effective set (CapEff of /proc/self/status). */
+    static boolean hasCapability(int bit) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) return (Long.parseUnsignedLong(line.substring(7).trim(), 16) >>> bit & 1) != 0;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no CapEff line in /proc/self/status");
+    }
+
     static Map<String, String> parseIds(String output) {
         Map<String, String> out = new LinkedHashMap<>();
         String line = output.strip();

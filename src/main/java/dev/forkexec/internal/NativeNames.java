@@ -9,12 +9,16 @@ public final class NativeNames {
         NativeLibrary.load();
     }
 
+    public static final int EPERM = errno("EPERM");
     public static final int ENOENT = errno("ENOENT");
     public static final int ESRCH = errno("ESRCH");
     public static final int EBADF = errno("EBADF");
     public static final int ECHILD = errno("ECHILD");
     public static final int ENFILE = errno("ENFILE");
     public static final int EMFILE = errno("EMFILE");
+    public static final int EACCES = errno("EACCES");
+    public static final int EBUSY = errno("EBUSY");
+    public static final int EOPNOTSUPP = errno("EOPNOTSUPP");
 
     private NativeNames() {}
 

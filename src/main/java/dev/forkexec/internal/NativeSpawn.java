@@ -7,35 +7,66 @@ import java.lang.annotation.Native;
  * the spawn mechanism ({@code -Dforkexec.spawn=auto|clone-vm|fork}).
  *
  * <p>The protocol: {@link #spawn} takes the strings (argv, envp, exec candidates, then the
- * directory when {@link #H_HAS_DIR} is set; each NUL-terminated), a header of {@link #H_SIZE} ints
- * indexed by the {@code H_*} constants, the fd map as {@link #FD_ENTRY_SIZE} ints per entry
- * (child fd, kind, argument) and the supplementary groups. It returns {@link #R_ENDS} + one int per
- * map entry, indexed by the {@code R_*} constants. Every constant here is checked against its C
- * counterpart by {@code _Static_assert} in spawn_jni.c.
+ * directory and the cgroup when their flags say so, then each file entry's path; each
+ * NUL-terminated), a header of {@link #H_SIZE} ints indexed by the {@code H_*} constants, the fd
+ * map as {@link #FD_ENTRY_SIZE} ints per entry (child fd, kind, argument), the supplementary groups,
+ * and the resource limits as {@link #LIMIT_ENTRY_SIZE} longs each. It returns {@link #R_ENDS} + one
+ * int per map entry, indexed by the {@code R_*} constants. Every constant here is checked against
+ * its C counterpart by {@code _Static_assert} in spawn_jni.c.
  */
 public final class NativeSpawn {
     // The request header.
     @Native public static final int H_ARGC = 0;
     @Native public static final int H_ENVC = 1;
     @Native public static final int H_PATHC = 2;
-    @Native public static final int H_HAS_DIR = 3;
-    @Native public static final int H_FLAGS = 4;
-    @Native public static final int H_UID = 5;
-    @Native public static final int H_GID = 6;
-    @Native public static final int H_SIZE = 7;
+    @Native public static final int H_FLAGS = 3;
+    @Native public static final int H_UID = 4;
+    @Native public static final int H_GID = 5;
+    @Native public static final int H_PGID = 6;
+    @Native public static final int H_NICE = 7;
+    @Native public static final int H_UMASK = 8;
+    @Native public static final int H_PDEATHSIG = 9;
+    @Native public static final int H_SIZE = 10;
 
     // H_FLAGS bits.
     @Native public static final int FLAG_NEW_SESSION = 1;
-    @Native public static final int FLAG_NONBLOCKING = 2;
-    @Native public static final int FLAG_SET_UID = 4;
-    @Native public static final int FLAG_SET_GID = 8;
-    @Native public static final int FLAG_SET_GROUPS = 16;
+    @Native public static final int FLAG_NONBLOCKING = 1 << 1;
+    @Native public static final int FLAG_SET_UID = 1 << 2;
+    @Native public static final int FLAG_SET_GID = 1 << 3;
+    @Native public static final int FLAG_SET_GROUPS = 1 << 4;
+    /** The strings hold the directory after the candidates. */
+    @Native public static final int FLAG_HAS_DIR = 1 << 5;
+    /** The strings hold the cgroup directory after the directory. */
+    @Native public static final int FLAG_HAS_CGROUP = 1 << 6;
+    @Native public static final int FLAG_SET_PGID = 1 << 7;
+    @Native public static final int FLAG_SET_NICE = 1 << 8;
+    @Native public static final int FLAG_SET_UMASK = 1 << 9;
+    @Native public static final int FLAG_NO_NEW_PRIVS = 1 << 10;
 
-    // One fd-map entry: child fd, kind, argument (the parent fd for FD_INHERIT).
+    // One fd-map entry: child fd, kind, argument (the parent fd for FD_INHERIT, the entry index
+    // for FD_SAME_AS). File kinds take their path from the strings, in entry order, after the cgroup.
     @Native public static final int FD_ENTRY_SIZE = 3;
     @Native public static final int FD_INHERIT = 0;
     @Native public static final int FD_PARENT_READS = 1;
     @Native public static final int FD_PARENT_WRITES = 2;
+    @Native public static final int FD_READ_FROM = 3;
+    @Native public static final int FD_WRITE_TO = 4;
+    @Native public static final int FD_APPEND_TO = 5;
+    @Native public static final int FD_DEV_NULL = 6;
+    @Native public static final int FD_SAME_AS = 7;
+
+    // One resource limit: the limit's code below, soft, hard (-1, all ones, is unlimited).
+    @Native public static final int LIMIT_ENTRY_SIZE = 3;
+    @Native public static final int LIMIT_AS = 0;
+    @Native public static final int LIMIT_CORE = 1;
+    @Native public static final int LIMIT_CPU = 2;
+    @Native public static final int LIMIT_DATA = 3;
+    @Native public static final int LIMIT_FSIZE = 4;
+    @Native public static final int LIMIT_MEMLOCK = 5;
+    @Native public static final int LIMIT_NOFILE = 6;
+    @Native public static final int LIMIT_NPROC = 7;
+    @Native public static final int LIMIT_STACK = 8;
+    @Native public static final int LIMIT_COUNT = 9;
 
     // The result.
     @Native public static final int R_STEP = 0;
@@ -62,6 +93,13 @@ public final class NativeSpawn {
     @Native public static final int STEP_FD = 8;
     @Native public static final int STEP_EXEC = 9;
     @Native public static final int STEP_MEMORY = 10;
+    @Native public static final int STEP_OPEN = 11;
+    @Native public static final int STEP_SETPGID = 12;
+    @Native public static final int STEP_RLIMIT = 13;
+    @Native public static final int STEP_NICE = 14;
+    @Native public static final int STEP_PDEATHSIG = 15;
+    @Native public static final int STEP_CGROUP = 16;
+    @Native public static final int STEP_NO_NEW_PRIVS = 17;
 
     /** The mechanism in force in this JVM. */
     public static final int MECHANISM;
@@ -78,7 +116,8 @@ public final class NativeSpawn {
                 throw new IllegalArgumentException(
                         "-Dforkexec.spawn=" + forced + " is not one of auto, clone-vm, fork");
         }
-        MECHANISM = init(wanted);
+        // A diagnostics switch, like forkexec.spawn: false makes cgroup spawns use their fallback.
+        MECHANISM = init(wanted, !"false".equals(System.getProperty("forkexec.clone3")));
     }
 
     private NativeSpawn() {}
@@ -93,11 +132,11 @@ public final class NativeSpawn {
         return "fork".equals(name) ? MECH_FORK : MECH_CLONE_VM;
     }
 
-    static native int init(int mechanism);
+    static native int init(int mechanism, boolean clone3);
 
     /** Children started so far by one mechanism. */
     public static native long spawnCount(int mechanism);
 
     /** See the class comment; IllegalArgumentException for a malformed request. */
-    static native int[] spawn(byte[] strings, int[] header, int[] fds, int[] groups);
+    static native int[] spawn(byte[] strings, int[] header, int[] fds, int[] groups, long[] limits);
 }

@@ -2,9 +2,15 @@ package dev.forkexec.internal;
 
 import dev.forkexec.ChildFD;
 import dev.forkexec.ProcessSpec;
+import dev.forkexec.ResourceLimit;
 import dev.forkexec.SpawnException;
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /** What {@code spawn_jni.c} returned for one {@link SpawnRequest}: the child's pid, pidfd and pipe ends, or the failed step. */
 public final class SpawnResult {
@@ -67,8 +73,34 @@ public final class SpawnResult {
                 subject = "groups " + Arrays.toString(spec.groups());
                 break;
             case FD:
-                subject = detail >= 0 ? "child fd " + detail + describe(spec.childFDs().get(detail)) : "";
+                if (detail < 0) {
+                    subject = "";
+                    break;
+                }
+                return exception(step, errno, "child fd " + detail + describe(spec.childFDs().get(detail)),
+                        fdHint(errno, detail, spec.childFDs().get(detail)));
+            case OPEN: {
+                ChildFD what = spec.childFDs().get(detail);
+                subject = what != null && what.path() != null ? what.path().toString() : "/dev/null";
                 break;
+            }
+            case SETPGID:
+                subject = spec.processGroup().orElse(0) == 0 ? "0 (a new group)" : Integer.toString(spec.processGroup().getAsInt());
+                break;
+            case RLIMIT: {
+                ResourceLimit which = detail >= 0 ? request.limit(detail) : null;
+                String what = which == null ? "" : which + " " + spec.rlimits().get(which);
+                return exception(step, errno, what, errno == NativeNames.EPERM
+                        ? "raising a hard limit above this process's needs CAP_SYS_RESOURCE" : null);
+            }
+            case NICE:
+                return exception(step, errno, Integer.toString(spec.niceness().orElse(0)), errno == NativeNames.EACCES
+                        ? "lowering niceness below this process's needs CAP_SYS_NICE" : null);
+            case PDEATHSIG:
+                subject = Signals.name(spec.parentDeathSignal());
+                break;
+            case CGROUP:
+                return exception(step, errno, String.valueOf(spec.cgroup()), cgroupHint(errno));
             case PIPE:
                 // detail -1: not a map pipe but the one that carries the exec status (or failure) back.
                 subject = detail >= 0 ? "child fd " + detail + describe(spec.childFDs().get(detail))
@@ -87,8 +119,54 @@ public final class SpawnResult {
         return exception(step, errno, subject, null);
     }
 
+    /** EBADF for an fd entry: the parent fd is not open, or the child fd is beyond RLIMIT_NOFILE. */
+    private static String fdHint(int errno, int childFd, ChildFD what) {
+        if (errno != NativeNames.EBADF) return null;
+        List<String> hints = new ArrayList<>();
+        if (what != null && what.kind() == ChildFD.Kind.INHERIT && !Files.exists(Path.of("/proc/self/fd/" + what.parentFD()))) {
+            hints.add("parent fd " + what.parentFD() + " is not open in this process");
+        }
+        long limit = openFileLimit();
+        if (limit >= 0 && childFd >= limit) {
+            hints.add("child fd " + childFd + " is not below this process's open-file limit (RLIMIT_NOFILE, "
+                    + limit + "); raise the limit (ulimit -n) or use a lower child fd");
+        }
+        return hints.isEmpty() ? null : String.join("; ", hints);
+    }
+
+    /** This process's soft RLIMIT_NOFILE, from /proc/self/limits; -1 if unreadable or unlimited. */
+    private static long openFileLimit() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    return soft.equals("unlimited") ? -1 : Long.parseLong(soft);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static String cgroupHint(int errno) {
+        if (errno == NativeNames.EBADF) return "it is not a cgroup v2 directory (a cgroup v1 hierarchy cannot be used)";
+        if (errno == NativeNames.EACCES) {
+            return "no permission to move a process into it (write access to its cgroup.procs, and to that of"
+                    + " the nearest common ancestor with this process's cgroup, is needed)";
+        }
+        if (errno == NativeNames.EBUSY) {
+            return "it has controllers enabled for its children (cgroup.subtree_control), so it may hold no"
+                    + " processes itself: use a leaf cgroup below it";
+        }
+        if (errno == NativeNames.EOPNOTSUPP) return "the cgroup cannot take processes in its state (domain invalid or threaded)";
+        return null;
+    }
+
     private static String describe(ChildFD what) {
-        return what == null ? "" : what.isPipe() ? " (pipe " + what + ")" : " (parent fd " + what.parentFD() + ")";
+        if (what == null) return "";
+        if (what.isPipe()) return " (pipe " + what + ")";
+        return what.kind() == ChildFD.Kind.INHERIT ? " (parent fd " + what.parentFD() + ")" : " (" + what + ")";
     }
 
     private static SpawnException exception(Step step, int errno, String subject, String hint) {

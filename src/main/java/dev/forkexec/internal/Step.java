@@ -12,7 +12,14 @@ public enum Step {
     CHDIR(NativeSpawn.STEP_CHDIR, "chdir"),
     FD(NativeSpawn.STEP_FD, "fd"),
     EXEC(NativeSpawn.STEP_EXEC, "exec"),
-    MEMORY(NativeSpawn.STEP_MEMORY, "memory");
+    MEMORY(NativeSpawn.STEP_MEMORY, "memory"),
+    OPEN(NativeSpawn.STEP_OPEN, "open"),
+    SETPGID(NativeSpawn.STEP_SETPGID, "setpgid"),
+    RLIMIT(NativeSpawn.STEP_RLIMIT, "rlimit"),
+    NICE(NativeSpawn.STEP_NICE, "nice"),
+    PDEATHSIG(NativeSpawn.STEP_PDEATHSIG, "pdeathsig"),
+    CGROUP(NativeSpawn.STEP_CGROUP, "cgroup"),
+    NO_NEW_PRIVS(NativeSpawn.STEP_NO_NEW_PRIVS, "nonewprivs");
 
     private final int code;
     private final String stepName;
