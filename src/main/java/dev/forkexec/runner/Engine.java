@@ -3,11 +3,11 @@ package dev.forkexec.runner;
 import dev.forkexec.ChildFD;
 import dev.forkexec.ChildProcess;
 import dev.forkexec.ExitStatus;
-import dev.forkexec.ProcessExitedAlreadyException;
 import dev.forkexec.ProcessProtocol;
 import dev.forkexec.ProcessSpec;
 import dev.forkexec.ProcessTransport;
 import dev.forkexec.Reactor;
+import dev.forkexec.ResourceLimit;
 import dev.forkexec.SpawnException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Engine {
     /** Totals of a finished run, for the summary line and the exit status. */
-    record Totals(long jobs, long failed, long killed, long nanos, int exitStatus) {}
+    record Totals(long jobs, long failed, long killed, long nanos, int exitStatus, long userNanos, long systemNanos,
+            long maxRss) {}
 
     private final Options o;
     private final Reactor reactor;
@@ -54,6 +55,7 @@ final class Engine {
     private final Map<String, String> environment;
     private final Map<Integer, ChildFD> fds;
     private final Duration grace;
+    private final Cgroups cgroups;
     private final long startNanos = System.nanoTime();
 
     // Shared with the input thread.
@@ -65,7 +67,7 @@ final class Engine {
     private volatile boolean runStarted;
     private final AtomicBoolean starved = new AtomicBoolean();
     /** Live children, for the shutdown hook (any thread). */
-    private final Set<ChildProcess> live = ConcurrentHashMap.newKeySet();
+    private final Map<ChildProcess, Job> live = new ConcurrentHashMap<>();
     private final CompletableFuture<Totals> result = new CompletableFuture<>();
 
     // Reactor thread only.
@@ -81,9 +83,14 @@ final class Engine {
     private long ended;
     private long failed;
     private long killed;
+    private long userNanos;
+    private long systemNanos;
+    private long maxRss;
+    /** Cgroups of ended jobs not yet removed (their last members are still dying). */
+    private int cgroupsToRemove;
 
     Engine(Options o, Reactor reactor, Sink sink, Placeholders template, JobLog joblog, Report report,
-            java.nio.file.Path tmpdir, boolean progressShown, int queueCapacity) {
+            java.nio.file.Path tmpdir, boolean progressShown, int queueCapacity, Cgroups cgroups) {
         this.o = o;
         this.reactor = reactor;
         this.sink = sink;
@@ -95,12 +102,13 @@ final class Engine {
         this.progress = progressShown ? new Progress(sink, o.bar, o.eta, Progress.terminalWidth(), startNanos) : null;
         this.output = OutputMode.create(o, sink, tmpdir, this::printed);
         this.grace = Duration.ofNanos((long) (o.graceSeconds * 1e9));
+        this.cgroups = cgroups;
         this.queue = new LinkedBlockingQueue<>(queueCapacity);
         Map<String, String> env = new LinkedHashMap<>(System.getenv());
         env.put("PARALLEL_PID", Long.toString(ProcessHandle.current().pid()));
         this.environment = env;
         Map<Integer, ChildFD> m = new LinkedHashMap<>();
-        m.put(0, ChildFD.parentWrites());
+        m.put(0, ChildFD.devNull()); // GNU parallel gives an empty pipe: the same end-of-file at once
         if (output.readsOutput()) {
             m.put(1, ChildFD.parentReads());
             m.put(2, ChildFD.parentReads());
@@ -168,8 +176,8 @@ final class Engine {
      */
     int terminateAll() {
         stopped = true;
-        List<ChildProcess> children = new ArrayList<>(live);
-        for (ChildProcess c : children) signal(c, 15);
+        List<ChildProcess> children = new ArrayList<>(live.keySet());
+        for (ChildProcess c : children) signalGroup(c, 15);
         long deadline = System.nanoTime() + Math.min(grace.toNanos(), 2_000_000_000L);
         for (ChildProcess c : children) {
             while (c.exitStatus().isEmpty() && System.nanoTime() < deadline) {
@@ -181,7 +189,25 @@ final class Engine {
             }
         }
         for (ChildProcess c : children) {
-            if (c.exitStatus().isEmpty()) signal(c, 9);
+            Job j = live.get(c);
+            java.nio.file.Path cg = j == null ? null : j.cgroup;
+            if (cg != null) {
+                Cgroups.kill(cg);
+            } else {
+                signalGroup(c, 9);
+            }
+        }
+        for (ChildProcess c : children) {
+            Job j = live.get(c);
+            if (j != null && j.cgroup != null) {
+                for (int i = 0; i < 100 && !Cgroups.remove(j.cgroup); i++) {
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                        break;
+                    }
+                }
+            }
         }
         return children.size();
     }
@@ -242,26 +268,38 @@ final class Engine {
             Map<String, String> env = new LinkedHashMap<>(environment);
             env.put("PARALLEL_SEQ", seq);
             env.put("PARALLEL_JOBSLOT", Integer.toString(job.slot));
-            ProcessSpec.Builder b = ProcessSpec.command(job.argv).environment(env).childFDs(fds);
+            ProcessSpec.Builder b = ProcessSpec.command(job.argv).environment(env).childFDs(fds).processGroup(0);
             if (job.shellLine != null) b.executable("/bin/sh");
+            if (o.nice != null) b.niceness(o.nice);
+            for (Map.Entry<ResourceLimit, ResourceLimit.Setting> r : o.rlimits.entrySet()) {
+                b.rlimit(r.getKey(), r.getValue().soft(), r.getValue().hard());
+            }
+            if (cgroups != null) b.cgroup(job.cgroup = cgroups.create(job));
             spec = b.build();
         } catch (IllegalArgumentException e) {
             cannotStart(job, e.getMessage(), 126);
             return;
+        } catch (java.io.IOException e) {
+            cannotStart(job, "cannot create the job's cgroup: " + JobLog.reason(e), 255);
+            return;
         }
         try {
             job.process = reactor.spawnProcess(new JobProtocol(job), spec);
+        } catch (RuntimeException e) {
+            if (job.cgroup != null) removeCgroup(job.cgroup, 0);
+            throw e;
         } catch (SpawnException e) {
             boolean notFound = "exec".equals(e.step()) && e.errno() == 2;
             cannotStart(job, e.getMessage(), "exec".equals(e.step()) ? (notFound ? 127 : 126) : 255);
             return;
         }
         running.add(job);
-        live.add(job.process);
+        live.put(job.process, job);
         armTimeout(job);
     }
 
     private void cannotStart(Job job, String message, int exitval) {
+        if (job.cgroup != null) removeCgroup(job.cgroup, 0);
         job.startError = message;
         job.startErrorExitval = exitval;
         job.runtimeNanos = System.nanoTime() - job.startNanos;
@@ -288,7 +326,6 @@ final class Engine {
         @Override
         public void connectionMade(ProcessTransport t) {
             transport = t;
-            t.closeStdin(); // the job's stdin is an empty pipe, as in GNU parallel
         }
 
         @Override
@@ -303,6 +340,10 @@ final class Engine {
         public void processExited(ExitStatus status) {
             job.runtimeNanos = System.nanoTime() - job.startNanos;
             job.status = status;
+            if (job.cgroup != null && (job.timedOut || job.abandoned)) {
+                // Being killed anyway: take what is left of it now, escapees included.
+                Cgroups.kill(job.cgroup);
+            }
             // A descendant may hold the job's pipes open: stop waiting for them one grace period on.
             job.lingerCall = reactor.callLater(grace, () -> transport.loseConnection());
         }
@@ -315,16 +356,51 @@ final class Engine {
 
     private void ended(Job job, ExitStatus status) {
         cancel(job.timeoutCall);
-        cancel(job.killCall);
         cancel(job.lingerCall);
         if (job.status == null) {
             job.status = status;
             job.runtimeNanos = System.nanoTime() - job.startNanos;
         }
+        job.usage = status.resourceUsage().orElse(null);
+        if (job.usage != null) {
+            userNanos += job.usage.userTime().toNanos();
+            systemNanos += job.usage.systemTime().toNanos();
+            maxRss = Math.max(maxRss, job.usage.maxResidentSetBytes());
+        }
+        if (job.cgroup != null) {
+            // Whatever the job left running (a daemon, a setsid escapee) goes with it.
+            cancel(job.killCall);
+            if (Cgroups.populated(job.cgroup)) Cgroups.kill(job.cgroup);
+            removeCgroup(job.cgroup, 0);
+        } else if (!job.timedOut && !job.abandoned) {
+            // A killed job's SIGKILL still goes to its group at the end of the grace period, for the
+            // descendants that outlived the leader.
+            cancel(job.killCall);
+        }
         live.remove(job.process);
         running.remove(job);
         job.process = null;
         attemptEnded(job);
+    }
+
+    /** Removes an ended job's cgroup, retrying while the kernel still counts a dying member in it. */
+    private void removeCgroup(java.nio.file.Path cg, int attempt) {
+        if (Cgroups.remove(cg)) {
+            if (attempt > 0) {
+                cgroupsToRemove--;
+                checkDone();
+            }
+            return;
+        }
+        if (attempt == 0) cgroupsToRemove++;
+        if (attempt >= 500) {
+            cgroupsToRemove--;
+            sink.message("Warning: cannot remove the cgroup " + cg + ": processes are still in it");
+            checkDone();
+            return;
+        }
+        if (attempt % 50 == 49) Cgroups.kill(cg);
+        reactor.callLater(Duration.ofMillis(10), () -> guard(() -> removeCgroup(cg, attempt + 1)));
     }
 
     private static void cancel(Reactor.DelayedCall call) {
@@ -354,20 +430,29 @@ final class Engine {
         terminate(job);
     }
 
-    /** SIGTERM now, SIGKILL one grace period later if the job has not ended by then. */
+    /**
+     * SIGTERM to the job's process group now; one grace period later SIGKILL to the group (whatever
+     * of it is left, even after the leader was reaped), or {@code cgroup.kill} with {@code --cgroup},
+     * which also reaches descendants that left the group.
+     */
     private void terminate(Job job) {
         ChildProcess p = job.process;
-        signal(p, 15);
+        java.nio.file.Path cg = job.cgroup;
+        signalGroup(p, 15);
         job.killCall = reactor.callLater(grace, () -> {
-            if (job.process == p) signal(p, 9);
+            if (cg != null) {
+                if (job.process == p) Cgroups.kill(cg);
+            } else {
+                signalGroup(p, 9);
+            }
         });
     }
 
-    private static void signal(ChildProcess p, int signal) {
+    private static void signalGroup(ChildProcess p, int signal) {
         try {
-            p.signalProcess(signal);
-        } catch (ProcessExitedAlreadyException gone) {
-            // it ended meanwhile
+            p.signalProcessGroup(signal);
+        } catch (IllegalStateException gone) {
+            // ProcessExitedAlreadyException: no member of the group is left
         }
     }
 
@@ -438,7 +523,7 @@ final class Engine {
     }
 
     private void checkDone() {
-        if (finished || inFill || !running.isEmpty()) return;
+        if (finished || inFill || !running.isEmpty() || cgroupsToRemove > 0) return;
         if (!stopStarting) {
             if (!retries.isEmpty() || !inputDone || !queue.isEmpty()) return;
             if (inputError != null && runnerError == null) runnerError = inputError;
@@ -459,7 +544,8 @@ final class Engine {
             }
         }
         int status = runnerError != null ? 255 : halt.exitStatus(failed, started);
-        result.complete(new Totals(ended, failed, killed, System.nanoTime() - startNanos, status));
+        result.complete(new Totals(ended, failed, killed, System.nanoTime() - startNanos, status, userNanos, systemNanos,
+                maxRss));
     }
 
     private void tick() {

@@ -3,6 +3,8 @@ package dev.forkexec.runner;
 import dev.forkexec.ChildProcess;
 import dev.forkexec.ExitStatus;
 import dev.forkexec.Reactor;
+import dev.forkexec.ResourceUsage;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -39,6 +41,10 @@ final class Job {
 
     long stdoutBytes;
     long stderrBytes;
+    /** What the attempt used (from the wait that reaped it), or null when unknown. */
+    ResourceUsage usage;
+    /** The attempt's cgroup with {@code --cgroup}, else null. */
+    Path cgroup;
 
     /** The running child of the current attempt (null when not running). */
     ChildProcess process;
@@ -65,6 +71,8 @@ final class Job {
         startErrorExitval = 0;
         stdoutBytes = 0;
         stderrBytes = 0;
+        usage = null;
+        cgroup = null;
         process = null;
         timeoutCall = null;
         killCall = null;
@@ -83,6 +91,7 @@ final class Job {
     int exitval() {
         if (startError != null) return startErrorExitval;
         if (status == null) return 0;
+        if (!status.isKnown()) return 255;
         int code = status.signal() != 0 ? 0 : status.exitCode();
         if (timedOut && code == 0) return -1;
         return code;
@@ -90,7 +99,7 @@ final class Job {
 
     /** The signal that ended the job, or 0. */
     int signal() {
-        return status == null ? 0 : status.signal();
+        return status == null || !status.isKnown() ? 0 : status.signal();
     }
 
     /** A non-zero Exitval or a signal. */

@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * command [args...] [::: inputs...]}. Exit status: 0 when every job succeeded, 1-100 the number of
  * failed jobs, 101 for more, 255 for an error of the runner itself (bad input: one line on stderr
  * naming the problem); {@code --halt} changes it as in GNU parallel. A one-line summary goes to
- * stderr at the end: jobs, failed, wall time, jobs per second.
+ * stderr at the end: jobs, failed, wall time, jobs per second, the jobs' total user and system CPU
+ * and the largest resident set of any job (see {@link Report} on what that figure counts).
  */
 public final class Main {
     /** Jobs queued ahead of the running ones; the input is read no further ahead than this. */
@@ -85,10 +86,11 @@ public final class Main {
         try {
             if (o.joblog != null) joblog = JobLog.open(o.joblog, o.joblogAppend, resuming, sink);
             if (o.report != null) report = Report.open(o.report);
+            Cgroups cgroups = o.cgroup != null ? Cgroups.open(o.cgroup) : null;
             Engine.Totals t;
             try (Reactor reactor = Reactor.create()) {
                 Engine engine = new Engine(o, reactor, sink, template, joblog, report, tmpdir, progressShown,
-                        needsTotal ? Integer.MAX_VALUE : QUEUE_CAPACITY);
+                        needsTotal ? Integer.MAX_VALUE : QUEUE_CAPACITY, cgroups);
                 if (needsTotal) feeder.feed(engine);
                 AtomicBoolean over = new AtomicBoolean();
                 Thread hook = new Thread(() -> {
@@ -139,7 +141,9 @@ public final class Main {
         StringBuilder b = new StringBuilder();
         b.append(t.jobs()).append(t.jobs() == 1 ? " job, " : " jobs, ").append(t.failed()).append(" failed");
         if (t.killed() > 0) b.append(", ").append(t.killed()).append(" killed");
-        b.append(String.format(Locale.ROOT, ", %.3f s, %.1f jobs/s", seconds, seconds > 0 ? t.jobs() / seconds : 0.0));
+        b.append(String.format(Locale.ROOT, ", %.3f s, %.1f jobs/s, CPU %.3f s user + %.3f s system, max RSS %.1f MiB",
+                seconds, seconds > 0 ? t.jobs() / seconds : 0.0, t.userNanos() / 1e9, t.systemNanos() / 1e9,
+                t.maxRss() / 1048576.0));
         sink.message(b.toString());
     }
 

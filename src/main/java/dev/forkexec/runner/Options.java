@@ -1,9 +1,12 @@
 package dev.forkexec.runner;
 
+import dev.forkexec.ResourceLimit;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -69,6 +72,11 @@ final class Options {
     Path report;
     double graceSeconds = 1.0;
     Path tmpdir;
+    Path cgroup;
+    /** {@code --nice}: the jobs' niceness, or null for the runner's own. */
+    Integer nice;
+    /** {@code --rlimit}: limits set in each job, in the order given. */
+    final Map<ResourceLimit, ResourceLimit.Setting> rlimits = new EnumMap<>(ResourceLimit.class);
     boolean help;
     boolean version;
 
@@ -238,12 +246,57 @@ final class Options {
                 graceSeconds = parseDuration(given, v);
                 break;
             case TMPDIR: tmpdir = path(given, v); break;
+            case CGROUP: cgroup = path(given, v).toAbsolutePath(); break;
+            case NICE:
+                if (!v.matches("[-+]?\\d{1,2}") || Math.abs(Integer.parseInt(v)) > 20 || Integer.parseInt(v) > 19) {
+                    throw new RunnerException("--nice must be a niceness from -20 to 19: " + v);
+                }
+                nice = Integer.parseInt(v);
+                break;
+            case RLIMIT: parseRlimit(v); break;
             case WILL_CITE: break;
             case HELP: help = true; break;
             case VERSION: version = true; break;
             default: throw new AssertionError(opt);
         }
         return null;
+    }
+
+    /**
+     * {@code NAME=SOFT[:HARD]}: NAME is one of {@link ResourceLimit} (any case, {@code RLIMIT_} prefix
+     * optional), the values a number with an optional {@code k}/{@code m}/{@code g}/{@code t} (powers of
+     * 1024) or {@code unlimited}. Without HARD both limits are set, as {@code ulimit} does.
+     */
+    private void parseRlimit(String v) throws RunnerException {
+        String form = "--rlimit must be NAME=SOFT[:HARD] (e.g. NOFILE=1024, AS=2g:4g, CORE=0, CPU=60:unlimited): " + v;
+        int eq = v.indexOf('=');
+        if (eq <= 0) throw new RunnerException(form);
+        String name = v.substring(0, eq).toUpperCase(Locale.ROOT);
+        if (name.startsWith("RLIMIT_")) name = name.substring(7);
+        ResourceLimit which;
+        try {
+            which = ResourceLimit.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            throw new RunnerException("--rlimit: unknown limit " + v.substring(0, eq) + " (one of "
+                    + java.util.Arrays.toString(ResourceLimit.values()) + "): " + v);
+        }
+        String[] values = v.substring(eq + 1).split(":", -1);
+        if (values.length > 2) throw new RunnerException(form);
+        long soft = limitValue(values[0], form);
+        long hard = values.length == 2 ? limitValue(values[1], form) : soft;
+        if (soft > hard) throw new RunnerException("--rlimit: the soft limit exceeds the hard limit: " + v);
+        rlimits.put(which, new ResourceLimit.Setting(soft, hard));
+    }
+
+    private static long limitValue(String s, String form) throws RunnerException {
+        String t = s.toLowerCase(Locale.ROOT);
+        if (t.equals("unlimited") || t.equals("infinity")) return ResourceLimit.UNLIMITED;
+        java.util.regex.Matcher m = Pattern.compile("(\\d{1,18})([kmgt]?)").matcher(t);
+        if (!m.matches()) throw new RunnerException(form);
+        long n = Long.parseLong(m.group(1));
+        int shift = "kmgt".indexOf(m.group(2).isEmpty() ? "x" : m.group(2)) + 1;
+        if (shift > 0 && n > (Long.MAX_VALUE >> (10 * shift))) throw new RunnerException(form);
+        return n << (10 * shift);
     }
 
     private static Path path(String given, String v) throws RunnerException {
@@ -331,6 +384,9 @@ final class Options {
         REPORT(true, '\0', "report"),
         GRACE(true, '\0', "grace"),
         TMPDIR(true, '\0', "tmpdir"),
+        CGROUP(true, '\0', "cgroup"),
+        NICE(true, '\0', "nice"),
+        RLIMIT(true, '\0', "rlimit"),
         WILL_CITE(false, '\0', "will-cite", "bibtex-not-wanted"),
         HELP(false, 'h', "help"),
         VERSION(false, 'V', "version");
@@ -377,7 +433,7 @@ final class Options {
                 "Placeholders: {} {.} {/} {//} {/.} {#} {%} {1} {2} {1.} {-1} ...",
                 "Jobs:    -j/--jobs N|+N|-N|N%  (default: the number of CPUs)   --shell   --timeout SECONDS|N%",
                 "         --grace SECONDS (after SIGTERM, default 1)   --retries N   --halt WHEN,WHAT=N[%]",
-                "         --shard INDEX/COUNT",
+                "         --shard INDEX/COUNT   --cgroup DIR   --nice N   --rlimit NAME=SOFT[:HARD]",
                 "Output:  (grouped by default) -k/--keep-order   --tag   --line-buffer   -u/--ungroup",
                 "         --results DIR   --dry-run   -v/--verbose   --bar   --eta   --tmpdir DIR",
                 "Records: --joblog [+]FILE   --resume   --resume-failed   --report FILE (JSON lines)",

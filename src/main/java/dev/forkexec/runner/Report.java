@@ -15,13 +15,19 @@ import java.util.List;
  *
  * <pre>{@code
  * {"seq":1,"slot":1,"command":["gzip","-9","a.log"],"exit":0,"signal":0,"timedOut":false,"tries":1,
- *  "start":1700000000.123,"runtime":0.004,"stdoutBytes":0,"stderrBytes":0}
+ *  "start":1700000000.123,"runtime":0.004,"userTime":0.002,"systemTime":0.001,"maxRss":3473408,
+ *  "stdoutBytes":0,"stderrBytes":0}
  * }</pre>
  *
  * {@code command} is the argv that was exec'd ({@code ["sh","-c","..."]} with {@code --shell});
  * {@code exit} is the exit code, or null when a signal ended the job; {@code start} is epoch seconds,
- * {@code runtime} seconds (both to the millisecond). A job that could not start has {@code "exit":127}
- * (or 126) and an {@code "error"} string.
+ * {@code runtime} seconds (both to the millisecond). {@code userTime}, {@code systemTime} (seconds, to
+ * the microsecond) and {@code maxRss} (bytes) are what the wait that reaped the job reported
+ * ({@link dev.forkexec.ResourceUsage}): the job and the descendants it waited for; null when unknown.
+ * Note that Linux counts into {@code maxRss} the peak of the address space a child replaces at exec,
+ * and the library starts children from the JVM's address space, so a small job shows at least the
+ * runner's own resident set. A job that could not start has {@code "exit":127} (or 126) and an
+ * {@code "error"} string.
  */
 final class Report implements AutoCloseable {
     private final OutputStream out;
@@ -71,6 +77,13 @@ final class Report implements AutoCloseable {
         seconds(b, job.startMillis);
         b.append(",\"runtime\":");
         seconds(b, job.runtimeMillis());
+        b.append(",\"userTime\":");
+        micros(b, job.usage == null ? -1 : job.usage.userTime().toNanos() / 1000);
+        b.append(",\"systemTime\":");
+        micros(b, job.usage == null ? -1 : job.usage.systemTime().toNanos() / 1000);
+        b.append(",\"maxRss\":");
+        if (job.usage == null) b.append("null");
+        else b.append(job.usage.maxResidentSetBytes());
         b.append(",\"stdoutBytes\":").append(job.stdoutBytes);
         b.append(",\"stderrBytes\":").append(job.stderrBytes);
         if (job.startError != null) {
@@ -86,6 +99,18 @@ final class Report implements AutoCloseable {
         long frac = ms % 1000;
         if (frac < 100) b.append('0');
         if (frac < 10) b.append('0');
+        b.append(frac);
+    }
+
+    /** Microseconds as seconds with six decimals (a JSON number), or null when negative (unknown). */
+    static void micros(StringBuilder b, long us) {
+        if (us < 0) {
+            b.append("null");
+            return;
+        }
+        b.append(us / 1_000_000).append('.');
+        String frac = Long.toString(us % 1_000_000);
+        for (int i = frac.length(); i < 6; i++) b.append('0');
         b.append(frac);
     }
 

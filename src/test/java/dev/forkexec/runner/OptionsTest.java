@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.ResourceLimit;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -200,5 +201,35 @@ class OptionsTest {
     void helpAndVersionNeedNoCommand() throws RunnerException {
         assertTrue(parse("--help").help);
         assertTrue(parse("-V").version);
+    }
+
+    @Test
+    void niceTakesMinus20To19() throws RunnerException {
+        assertEquals(5, parse("--nice", "5", "x").nice);
+        assertEquals(-20, parse("--nice", "-20", "x").nice);
+        assertTrue(error("--nice", "20", "x").startsWith("--nice must be a niceness from -20 to 19"));
+        assertTrue(error("--nice", "low", "x").startsWith("--nice must be a niceness from -20 to 19"));
+    }
+
+    @Test
+    void rlimitTakesANameAndSoftAndHardLimits() throws RunnerException {
+        Options o = parse("--rlimit", "NOFILE=1024", "--rlimit", "rlimit_as=2g:4g", "--rlimit", "cpu=60:unlimited", "x");
+        assertEquals(new ResourceLimit.Setting(1024, 1024), o.rlimits.get(ResourceLimit.NOFILE));
+        assertEquals(new ResourceLimit.Setting(2L << 30, 4L << 30), o.rlimits.get(ResourceLimit.AS));
+        assertEquals(new ResourceLimit.Setting(60, ResourceLimit.UNLIMITED), o.rlimits.get(ResourceLimit.CPU));
+    }
+
+    @Test
+    void badRlimitsNameTheProblem() {
+        assertTrue(error("--rlimit", "FILES=10", "x").startsWith("--rlimit: unknown limit FILES"));
+        assertTrue(error("--rlimit", "NOFILE", "x").startsWith("--rlimit must be NAME=SOFT[:HARD]"));
+        assertTrue(error("--rlimit", "NOFILE=10:5", "x").startsWith("--rlimit: the soft limit exceeds the hard limit"));
+        assertTrue(error("--rlimit", "NOFILE=lots", "x").startsWith("--rlimit must be NAME=SOFT[:HARD]"));
+        assertTrue(error("--rlimit", "AS=99999999999999999t", "x").startsWith("--rlimit must be NAME=SOFT[:HARD]"));
+    }
+
+    @Test
+    void cgroupIsMadeAbsolute() throws RunnerException {
+        assertTrue(parse("--cgroup", "rel/dir", "x").cgroup.isAbsolute());
     }
 }

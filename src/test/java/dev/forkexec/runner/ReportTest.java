@@ -3,6 +3,8 @@ package dev.forkexec.runner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.forkexec.ExitStatus;
+import dev.forkexec.ResourceUsage;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -38,9 +40,20 @@ class ReportTest {
         j.startMillis = 1_700_000_000_123L;
         j.runtimeNanos = 4_567_000_000L;
         j.stdoutBytes = 4;
+        j.usage = new ResourceUsage(Duration.ofMillis(1500), Duration.ofNanos(2_345_678), 3_473_408, 0, 0, 0, 0, 0, 0);
         assertEquals("{\"seq\":3,\"slot\":2,\"command\":[\"echo\",\"a b\"],\"exit\":4,\"signal\":0,\"timedOut\":false,"
-                + "\"tries\":1,\"start\":1700000000.123,\"runtime\":4.567,\"stdoutBytes\":4,\"stderrBytes\":0}\n",
+                + "\"tries\":1,\"start\":1700000000.123,\"runtime\":4.567,\"userTime\":1.500000,\"systemTime\":0.002345,"
+                + "\"maxRss\":3473408,\"stdoutBytes\":4,\"stderrBytes\":0}\n",
                 Report.line(j));
+    }
+
+    @Test
+    void unknownUsageIsNull() {
+        Job j = new Job(1, new String[] {"x"});
+        j.argv = List.of("x");
+        j.status = ExitStatus.exited(0);
+        String line = Report.line(j);
+        assertEquals(true, line.contains("\"userTime\":null,\"systemTime\":null,\"maxRss\":null,"), line);
     }
 
     @Test

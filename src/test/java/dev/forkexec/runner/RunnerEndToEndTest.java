@@ -285,7 +285,7 @@ class RunnerEndToEndTest {
         List<String> lines = Files.readAllLines(report);
         assertEquals(2, lines.size());
         for (String key : new String[] {"seq", "command", "exit", "signal", "timedOut", "tries", "start", "runtime",
-            "stdoutBytes", "stderrBytes"}) {
+            "userTime", "systemTime", "maxRss", "stdoutBytes", "stderrBytes"}) {
             assertTrue(lines.get(0).contains("\"" + key + "\":"), key + " missing in " + lines.get(0));
         }
         assertTrue(lines.get(1).contains("\"seq\":2,"), lines.get(1));
@@ -310,5 +310,95 @@ class RunnerEndToEndTest {
         assertEquals("outa/b\n", Files.readString(d.resolve("stdout")));
         assertEquals("erra/b\n", Files.readString(d.resolve("stderr")));
         assertEquals("1", Files.readString(d.resolve("seq")));
+    }
+
+    /** Whether the process is gone: no such pid, or a zombie waiting for init to reap it. */
+    private static boolean gone(long pid) throws Exception {
+        Path stat = Path.of("/proc/" + pid + "/stat");
+        for (int i = 0; i < 100; i++) {
+            String s;
+            try {
+                s = Files.readString(stat);
+            } catch (java.nio.file.NoSuchFileException e) {
+                return true;
+            }
+            if (s.substring(s.lastIndexOf(')') + 2).startsWith("Z")) return true;
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    private static void killIfAlive(long pid) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+
+    @Test
+    void aTimeoutKillsTheJobsWholeProcessGroup() throws Exception {
+        Path pidFile = dir.resolve("bgpid");
+        Run r = runner("--timeout", "0.5", "--shell", ": {}; sleep 30 & echo $! > " + pidFile + "; sleep 30", ":::", "x");
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
+        try {
+            assertEquals(1, r.status(), r::toString);
+            assertTrue(gone(pid), "the job's background sleep (pid " + pid + ") survived the timeout");
+        } finally {
+            killIfAlive(pid);
+        }
+    }
+
+    @Test
+    void aCgroupTimeoutKillsADescendantThatLeftTheSessionAndRemovesTheCgroup() throws Exception {
+        Path cg = newCgroup();
+        Assumptions.assumeTrue(cg != null, "no writable cgroup v2 directory (root and cgroup2 needed): skipped");
+        Path pidFile = dir.resolve("escpid");
+        try {
+            Run r = runner("--cgroup", cg.toString(), "--timeout", "0.5", "--shell",
+                    ": {}; setsid sleep 30 > /dev/null 2>&1 & echo $! > " + pidFile + "; sleep 30", ":::", "x");
+            long pid = Long.parseLong(Files.readString(pidFile).strip());
+            try {
+                assertEquals(1, r.status(), r::toString);
+                assertTrue(gone(pid), "the setsid escapee (pid " + pid + ") survived the timeout");
+                try (var left = Files.list(cg)) {
+                    assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith("forkexec-")).toList());
+                }
+            } finally {
+                killIfAlive(pid);
+            }
+        } finally {
+            Files.deleteIfExists(cg);
+        }
+    }
+
+    /** A fresh cgroup v2 directory, or null where none can be made. */
+    private static Path newCgroup() {
+        for (String root : List.of("/sys/fs/cgroup/unified", "/sys/fs/cgroup")) {
+            Path r = Path.of(root);
+            if (!Files.exists(r.resolve("cgroup.procs")) || !Files.exists(r.resolve("cgroup.subtree_control"))) continue;
+            try {
+                return Files.createDirectory(r.resolve("fxrunner-" + ProcessHandle.current().pid() + "-" + System.nanoTime()));
+            } catch (Exception e) {
+                // not writable here
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void niceAndRlimitApplyToEachJob() throws Exception {
+        Run r = runner("--nice", "7", "--rlimit", "NOFILE=100", "--shell",
+                ": {}; cut -d' ' -f19 /proc/self/stat; ulimit -n", ":::", "x");
+        assertEquals("7\n100\n", r.out(), r::toString);
+    }
+
+    @Test
+    void theReportAndTheSummaryCarryWhatTheJobsUsed() throws Exception {
+        Path report = dir.resolve("report.json");
+        Run r = runner("--report", report.toString(), "--shell", ": {}; i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done",
+                ":::", "x");
+        String line = Files.readString(report);
+        Matcher m = Pattern.compile(".*\"userTime\":([0-9.]+),\"systemTime\":([0-9.]+),\"maxRss\":(\\d+),.*\n").matcher(line);
+        assertTrue(m.matches(), line);
+        assertTrue(Double.parseDouble(m.group(1)) + Double.parseDouble(m.group(2)) > 0, line);
+        assertTrue(Long.parseLong(m.group(3)) > 0, line);
+        assertTrue(r.summary().matches(".*, CPU [0-9.]+ s user \\+ [0-9.]+ s system, max RSS [0-9.]+ MiB"), r.summary());
     }
 }
