@@ -57,6 +57,7 @@ final class Engine {
     private final Duration grace;
     private final Cgroups cgroups;
     private final long startNanos = System.nanoTime();
+    private static final Duration START_RETRY_DELAY = Duration.ofMillis(100);
 
     // Shared with the input thread.
     private final BlockingQueue<Job> queue;
@@ -86,6 +87,8 @@ final class Engine {
     private long userNanos;
     private long systemNanos;
     private long maxRss;
+    /** Jobs that could not start, waiting {@link #START_RETRY_DELAY} for their next attempt. */
+    private int delayedRetries;
     /** Cgroups of ended jobs not yet removed (their last members are still dying). */
     private int cgroupsToRemove;
 
@@ -218,7 +221,7 @@ final class Engine {
         if (!runStarted || finished || inFill) return;
         inFill = true;
         try {
-            while (!stopStarting && running.size() < o.jobs) {
+            while (!stopStarting && running.size() + delayedRetries < o.jobs) {
                 Job job = retries.pollFirst();
                 if (job == null) {
                     boolean allQueued = inputDone;
@@ -469,10 +472,30 @@ final class Engine {
         boolean jobFailed = job.failed();
         if (jobFailed && !stopStarting && (o.retries == 0 || job.tries < o.retries)) {
             output.retrying(job);
-            retries.addFirst(job);
-            fill();
+            if (job.startError == null) {
+                retries.addFirst(job);
+                fill();
+                return;
+            }
+            // A job that could not start would fail again at once: retry it a little later, keeping
+            // its slot, so that --retries 0 with a missing program does not spin the reactor.
+            delayedRetries++;
+            reactor.callLater(START_RETRY_DELAY, () -> guard(() -> {
+                delayedRetries--;
+                if (stopStarting) {
+                    finalEnd(job, true);
+                } else {
+                    retries.addFirst(job);
+                }
+                fill();
+            }));
             return;
         }
+        finalEnd(job, jobFailed);
+    }
+
+    /** The job's last attempt ended: count it, print it (now or in its turn), and apply --halt. */
+    private void finalEnd(Job job, boolean jobFailed) {
         ended++;
         if (jobFailed) failed++;
         else if (timeouts.relative()) succeededFor(job);
@@ -523,7 +546,7 @@ final class Engine {
     }
 
     private void checkDone() {
-        if (finished || inFill || !running.isEmpty() || cgroupsToRemove > 0) return;
+        if (finished || inFill || !running.isEmpty() || cgroupsToRemove > 0 || delayedRetries > 0) return;
         if (!stopStarting) {
             if (!retries.isEmpty() || !inputDone || !queue.isEmpty()) return;
             if (inputError != null && runnerError == null) runnerError = inputError;
