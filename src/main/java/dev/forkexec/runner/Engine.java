@@ -67,6 +67,10 @@ final class Engine {
     private volatile boolean stopped;
     private volatile boolean runStarted;
     private final AtomicBoolean starved = new AtomicBoolean();
+    /** Spawns waiting for the spawner thread. */
+    private final BlockingQueue<Runnable> spawns = new LinkedBlockingQueue<>();
+    private static final Runnable STOP_SPAWNER = () -> { };
+    private final Thread spawner = new Thread(this::spawnLoop, "forkexec-runner-spawner");
     /** Live children, for the shutdown hook (any thread). */
     private final Map<ChildProcess, Job> live = new ConcurrentHashMap<>();
     private final CompletableFuture<Totals> result = new CompletableFuture<>();
@@ -161,6 +165,8 @@ final class Engine {
 
     /** Starts the run; the result completes when every job has ended. */
     CompletableFuture<Totals> start() {
+        spawner.setDaemon(true);
+        spawner.start();
         runStarted = true;
         reactor.callLater(Duration.ZERO, () -> guard(() -> {
             if (progress != null) {
@@ -286,19 +292,51 @@ final class Engine {
             cannotStart(job, "cannot create the job's cgroup: " + JobLog.reason(e), 255);
             return;
         }
+        job.timeoutNanos = timeouts.enabled() ? (long) (timeouts.seconds() * 1e9) : 0;
+        running.add(job);
+        spawns.add(() -> spawn(job, spec));
+    }
+
+    /**
+     * On the spawner thread: starts the job. {@code spawnProcess} returns once the child has exec'd,
+     * which takes as long as loading the program; doing it here keeps the reactor thread free to
+     * collect the output and exits of the other jobs meanwhile (as xargs' fork returns at once).
+     */
+    private void spawn(Job job, ProcessSpec spec) {
         try {
-            job.process = reactor.spawnProcess(new JobProtocol(job), spec);
-        } catch (RuntimeException e) {
-            if (job.cgroup != null) removeCgroup(job.cgroup, 0);
-            throw e;
+            reactor.spawnProcess(new JobProtocol(job), spec);
         } catch (SpawnException e) {
             boolean notFound = "exec".equals(e.step()) && e.errno() == 2;
-            cannotStart(job, e.getMessage(), "exec".equals(e.step()) ? (notFound ? 127 : 126) : 255);
-            return;
+            int exitval = "exec".equals(e.step()) ? (notFound ? 127 : 126) : 255;
+            post(() -> {
+                running.remove(job);
+                cannotStart(job, e.getMessage(), exitval);
+            });
+        } catch (RuntimeException e) {
+            post(() -> {
+                running.remove(job);
+                if (job.cgroup != null) removeCgroup(job.cgroup, 0);
+                fatal("cannot start a job: " + e);
+            });
         }
-        running.add(job);
-        live.put(job.process, job);
-        armTimeout(job);
+    }
+
+    /** Runs {@code task} on the reactor thread. */
+    private void post(Runnable task) {
+        try {
+            reactor.callLater(Duration.ZERO, () -> guard(task));
+        } catch (IllegalStateException closed) {
+            // the run is over
+        }
+    }
+
+    /** The spawner: one daemon thread taking spawns in order. */
+    private void spawnLoop() {
+        try {
+            for (Runnable r; (r = spawns.take()) != STOP_SPAWNER; ) r.run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void cannotStart(Job job, String message, int exitval) {
@@ -326,9 +364,24 @@ final class Engine {
             this.job = job;
         }
 
+        /**
+         * On the spawner thread, before any other callback: what the reactor thread will need. The
+         * reactor reads these fields only after the library has registered the child, which happens
+         * after this returns, so they are visible there.
+         */
         @Override
         public void connectionMade(ProcessTransport t) {
             transport = t;
+            ChildProcess p = (ChildProcess) t;
+            job.process = p;
+            live.put(p, job);
+            if (job.timeoutNanos > 0) {
+                long left = Math.max(0, job.timeoutNanos - (System.nanoTime() - job.startNanos));
+                job.timeoutCall = reactor.callLater(Duration.ofNanos(left), () -> guard(() -> timedOut(job)));
+            }
+            if (job.abandoned) post(() -> {
+                if (job.process == p) terminate(job);
+            });
         }
 
         @Override
@@ -439,6 +492,8 @@ final class Engine {
      * which also reaches descendants that left the group.
      */
     private void terminate(Job job) {
+        if (job.terminating) return;
+        job.terminating = true;
         ChildProcess p = job.process;
         java.nio.file.Path cg = job.cgroup;
         signalGroup(p, 15);
@@ -536,7 +591,8 @@ final class Engine {
             if (r.abandoned) continue;
             r.abandoned = true;
             cancel(r.timeoutCall);
-            terminate(r);
+            // A job still being spawned is terminated as soon as it exists (see connectionMade).
+            if (r.process != null) terminate(r);
         }
     }
 
@@ -553,6 +609,7 @@ final class Engine {
         }
         finished = true;
         stopped = true;
+        spawns.add(STOP_SPAWNER);
         try {
             output.close();
             if (progress != null) progress.finish(ended);

@@ -46,14 +46,18 @@ final class Job {
     /** The attempt's cgroup with {@code --cgroup}, else null. */
     Path cgroup;
 
-    /** The running child of the current attempt (null when not running). */
-    ChildProcess process;
+    /** The running child of the current attempt (null when not running); set on the spawner thread. */
+    volatile ChildProcess process;
+    /** The attempt's time limit when it started (ns), 0 for none. */
+    long timeoutNanos;
     /** Timers of the current attempt: timeout, then SIGKILL; closing pipes a descendant holds. */
     Reactor.DelayedCall timeoutCall;
     Reactor.DelayedCall killCall;
     Reactor.DelayedCall lingerCall;
     /** Set when {@code --halt now} killed this attempt: its output and record are dropped. */
-    boolean abandoned;
+    volatile boolean abandoned;
+    /** SIGTERM was sent (by a timeout or a halt); reactor thread only. */
+    boolean terminating;
 
     /** The output mode's state for this job. */
     Object outputState;
@@ -74,6 +78,8 @@ final class Job {
         usage = null;
         cgroup = null;
         process = null;
+        timeoutNanos = 0;
+        terminating = false;
         timeoutCall = null;
         killCall = null;
         lingerCall = null;
