@@ -401,4 +401,43 @@ class RunnerEndToEndTest {
         assertTrue(Long.parseLong(m.group(3)) > 0, line);
         assertTrue(r.summary().matches(".*, CPU [0-9.]+ s user \\+ [0-9.]+ s system, max RSS [0-9.]+ MiB"), r.summary());
     }
+
+    @Test
+    void ungroupedJobsWriteStraightToTheRunnersStdoutAndReceiveIsZero() throws Exception {
+        Path jl = dir.resolve("jl");
+        Run r = runner("-u", "-j1", "--joblog", jl.toString(), "echo", ":::", "a", "b");
+        assertEquals("a\nb\n", r.out(), r::toString);
+        for (String row : Files.readAllLines(jl).subList(1, 3)) assertEquals("0", row.split("\t")[5], row);
+    }
+
+    @Test
+    void aClosedStdoutIsOneErrorLineAndExit255() throws Exception {
+        dev.forkexec.ProcessSpec spec = dev.forkexec.ProcessSpec.command(RunnerHarness.javaCommand(
+                "-j2", "--shell", "echo {}; sleep 0.05", ":::", "1", "2", "3", "4", "5", "6", "7", "8")).directory(dir).build();
+        try (dev.forkexec.Subprocess p = dev.forkexec.Subprocess.start(spec)) {
+            p.channel(0).close();
+            p.channel(1).close();
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(4096);
+            while (p.channel(2).read(buf) >= 0) {
+                err.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
+            dev.forkexec.ExitStatus st = p.waitFor();
+            String text = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(255, st.exitCode(), text);
+            assertTrue(text.startsWith("forkexec: Error: cannot write to stdout: Broken pipe\n"), text);
+            assertTrue(!text.contains("\tat "), "a stack trace: " + text);
+        }
+    }
+
+    @Test
+    void haltSoonLetsTheRunningJobsFinishAndStartsNoMore() throws Exception {
+        Path jl = dir.resolve("jl");
+        Run r = runner("-j2", "--halt", "soon,fail=1", "--joblog", jl.toString(), "--shell", "sleep {}; exit 3",
+                ":::", "0.1", "0.6", "5", "5");
+        assertEquals(3, r.status(), r::toString);
+        assertEquals(3, Files.readAllLines(jl).size(), "header and the two jobs that started");
+        assertTrue(r.err().contains("forkexec: Starting no more jobs. Waiting for 1 jobs to finish."), r::toString);
+    }
 }
