@@ -1,12 +1,11 @@
 package dev.forkexec;
 
 import dev.forkexec.internal.NativeEpoll;
-import dev.forkexec.internal.NativeFd;
 import dev.forkexec.internal.Signals;
-import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -25,18 +24,30 @@ import java.util.concurrent.CompletableFuture;
  * Closing, pausing and registration take effect on the reactor thread, in call order. Protocol
  * callbacks (except {@code connectionMade}) and {@link Producer#resumeProducing()} run on the reactor
  * thread; {@link Producer#pauseProducing()} runs in the thread whose write crossed the high-water mark.
+ *
+ * <p>Inside, each child fd is one {@link FdEnd}: a {@link ReadEnd} for a {@code parentReads()} pipe,
+ * a {@link WriteEnd} for a {@code parentWrites()} one, each going through the {@link PolledFd} that
+ * holds the fd's poll registration. This class maps the transport's calls onto those ends and owns
+ * the child's life: the pidfd, reaping, and processEnded once reaped with every end closed.
  */
 public final class ChildProcess implements ProcessTransport {
-    private static final int READS_PER_WAKEUP = 16;
     /** Reads of a pipe a grandchild may still feed, once Reactor.close() reaped the child. */
     private static final int READS_AT_CLOSE = 64;
 
     private final Reactor reactor;
     private final Subprocess process;
     private final ProcessProtocol protocol;
-    private final Map<Integer, Pipe> pipes;
+    /** Child fd to the end we hold on it. */
+    private final Map<Integer, FdEnd> ends;
+    /** The fds behind {@link #ends}, each once. */
+    private final List<PolledFd> fds;
     private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
     private volatile boolean readingPaused;
+    /** connectionMade threw an Error: the child is gone and no callback may follow. */
+    private volatile boolean discarded;
+    /** Until {@link #start()}: loop work asked for during connectionMade is held in {@link #held}. */
+    private volatile boolean holding = true;
+    private final List<Runnable> held = new ArrayList<>(); // guarded by itself
 
     // Loop thread only.
     private boolean attached;
@@ -48,13 +59,17 @@ public final class ChildProcess implements ProcessTransport {
         this.reactor = reactor;
         this.process = process;
         this.protocol = protocol;
-        Map<Integer, Pipe> p = new TreeMap<>();
-        for (Map.Entry<Integer, FileChannel> e : process.channels().entrySet()) {
-            int childFD = e.getKey();
+        Map<Integer, FdEnd> e = new TreeMap<>();
+        List<PolledFd> f = new ArrayList<>();
+        for (Map.Entry<Integer, FileChannel> c : process.channels().entrySet()) {
+            int childFD = c.getKey();
+            PolledFd fd = new PolledFd(reactor, process.fd(childFD), c.getValue());
             boolean parentReads = process.spec().childFDs().get(childFD).kind() == ChildFD.Kind.PARENT_READS;
-            p.put(childFD, new Pipe(childFD, process.fd(childFD), e.getValue(), parentReads));
+            e.put(childFD, parentReads ? new ReadEnd(this, childFD, fd, reactor) : new WriteEnd(this, childFD, fd, reactor));
+            f.add(fd);
         }
-        this.pipes = Collections.unmodifiableMap(p);
+        this.ends = Collections.unmodifiableMap(e);
+        this.fds = List.copyOf(f);
     }
 
     // ------------------------------------------------------------ ProcessTransport
@@ -72,8 +87,7 @@ public final class ChildProcess implements ProcessTransport {
     @Override
     public void write(ByteBuffer data) {
         Objects.requireNonNull(data, "data");
-        Pipe stdin = pipes.get(0);
-        if (stdin == null || stdin.parentReads) {
+        if (!(ends.get(0) instanceof WriteEnd stdin)) {
             throw new IllegalStateException(this + " has no stdin pipe (child fd 0 is not mapped to parentWrites())");
         }
         stdin.write(data, true);
@@ -88,18 +102,17 @@ public final class ChildProcess implements ProcessTransport {
     @Override
     public void writeToChild(int childFD, ByteBuffer data) {
         Objects.requireNonNull(data, "data");
-        Pipe p = pipes.get(childFD);
-        if (p == null || p.parentReads) {
+        if (!(ends.get(childFD) instanceof WriteEnd w)) {
             throw new IllegalArgumentException("child fd " + childFD + " of " + this
                     + " is not a parentWrites() pipe; the writable ones are " + writers());
         }
-        p.write(data, false);
+        w.write(data, false);
     }
 
     @Override
     public void closeChildFD(int childFD) {
-        Pipe p = pipes.get(childFD);
-        if (p != null) p.requestClose();
+        FdEnd e = ends.get(childFD);
+        if (e != null) e.requestClose();
     }
 
     @Override
@@ -127,28 +140,26 @@ public final class ChildProcess implements ProcessTransport {
     @Override
     public void pauseProducing() {
         readingPaused = true;
-        reactor.execute(this::syncReaders);
+        execute(this::syncReaders);
     }
 
     @Override
     public void resumeProducing() {
         readingPaused = false;
-        reactor.execute(this::syncReaders);
+        execute(this::syncReaders);
     }
 
     @Override
     public void registerProducer(Producer producer, boolean streaming) {
         Objects.requireNonNull(producer, "producer");
-        Pipe stdin = pipes.get(0);
-        if (stdin == null || stdin.parentReads || !stdin.register(producer, streaming)) {
-            call(this, "stopProducing", 0, producer::stopProducing);
+        if (!(ends.get(0) instanceof WriteEnd stdin) || !stdin.register(producer, streaming)) {
+            call("stopProducing", 0, producer::stopProducing);
         }
     }
 
     @Override
     public void unregisterProducer() {
-        Pipe stdin = pipes.get(0);
-        if (stdin != null) stdin.unregister();
+        if (ends.get(0) instanceof WriteEnd stdin) stdin.unregister();
     }
 
     @Override
@@ -179,6 +190,13 @@ public final class ChildProcess implements ProcessTransport {
         process.signalProcessGroup(signal);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>It completes exceptionally only if the reactor's loop thread died (with the error that
+     * ended it; the child was then killed, reaped and ended), or if {@code connectionMade} threw an
+     * Error (with that error; the child was killed and reaped and spawnProcess threw it).
+     */
     @Override
     public CompletableFuture<ExitStatus> onExit() {
         return exit.copy();
@@ -202,21 +220,163 @@ public final class ChildProcess implements ProcessTransport {
     }
 
     private List<Integer> writers() {
-        return pipes.values().stream().filter(p -> !p.parentReads).map(p -> p.childFD).toList();
+        return ends.values().stream().filter(e -> e instanceof WriteEnd).map(e -> e.childFD).toList();
     }
 
     // ------------------------------------------------------------ loop side
 
-    /** Runs a protocol or producer callback; what it throws is logged with the pid and fd. */
-    static void call(ChildProcess child, String callback, int childFD, Runnable body) {
+    /**
+     * Runs a protocol or producer callback (none once the child was discarded). Whatever it throws,
+     * Errors included, is logged with the pid and fd and goes no further: on the loop thread nobody
+     * could catch it, and letting a StackOverflowError or OutOfMemoryError from one callback end the
+     * loop would stop every other child's output, exits and writes. By the time it reaches here the
+     * stack has unwound and what the callback allocated is garbage, so the loop can go on.
+     */
+    void call(String callback, int childFD, Runnable body) {
+        if (discarded) return;
         try {
             body.run();
-        } catch (RuntimeException | LinkageError | AssertionError e) {
-            Reactor.LOG.log(Level.ERROR, () -> "forkexec: " + callback + (childFD >= 0 ? "(fd " + childFD + ")" : "")
-                    + " for pid " + child.pid() + " threw; the reactor goes on", e);
+        } catch (Throwable t) {
+            failed(callback, childFD, t);
         } finally {
             // A callback that interrupted the loop thread must not make its next read or write close a pipe.
-            if (child.reactor.inLoop()) Thread.interrupted();
+            if (reactor.inLoop()) Thread.interrupted();
+        }
+    }
+
+    /** Loop thread: a read end lends the read buffer to the protocol (no allocation per read); as {@link #call}. */
+    void dataReceived(int childFD, ByteBuffer data) {
+        try {
+            protocol.childDataReceived(childFD, data);
+        } catch (Throwable t) {
+            failed("childDataReceived", childFD, t);
+        } finally {
+            Thread.interrupted(); // as in call(): the loop's next read must not see the callback's interrupt
+        }
+    }
+
+    /** Logs a callback's failure; a failure to log (out of memory again) must not stop the caller either. */
+    private void failed(String callback, int childFD, Throwable t) {
+        try {
+            Reactor.LOG.log(Level.ERROR, () -> "forkexec: " + callback + (childFD >= 0 ? "(fd " + childFD + ")" : "")
+                    + " for pid " + pid() + " threw; the reactor goes on", t);
+        } catch (Throwable logFailed) {
+            // nothing more can be done about it here; the loop goes on
+        }
+    }
+
+    /**
+     * Calling thread, inside spawnProcess: an Exception is logged like any callback's and the child
+     * runs on (Twisted does the same). An Error means the protocol never finished setting up, and
+     * here, unlike on the loop, there is a caller to tell: the child is killed and reaped, its fds
+     * closed, and the Error comes out of spawnProcess.
+     */
+    void connectionMade() {
+        try {
+            protocol.connectionMade(this);
+        } catch (Exception e) {
+            failed("connectionMade", -1, e);
+        } catch (Throwable t) {
+            try {
+                discard(t);
+            } catch (Throwable cleanup) {
+                t.addSuppressed(cleanup);
+            }
+            throw t;
+        } finally {
+            if (reactor.inLoop()) Thread.interrupted();
+        }
+    }
+
+    /**
+     * Before attach(), on the spawning thread: kill and reap the child, close its fds, and let no
+     * callback reach the protocol or a producer from now on. What connectionMade asked of the loop
+     * (a flush, a close, a pull producer's first resume) was held, and is dropped.
+     */
+    void discard(Throwable cause) {
+        synchronized (held) {
+            discarded = true;
+            held.clear();
+        }
+        for (FdEnd e : ends.values()) {
+            if (e instanceof WriteEnd w) w.stopWrites();
+        }
+        process.close(); // closes every pipe, SIGKILLs, reaps, closes the pidfd
+        exit.completeExceptionally(cause);
+    }
+
+    /**
+     * The loop thread is dying of {@code cause} (Reactor.loop): end this child here and now, without
+     * the poll set. Kill and reap it, close its fds, deliver the callbacks it is still owed (each
+     * open fd's childConnectionLost, processExited, processEnded) so no protocol waits for ever, and
+     * fail onExit() with the cause.
+     */
+    void abandon(Throwable cause) {
+        if (ended) return;
+        for (FdEnd e : ends.values()) {
+            if (e instanceof WriteEnd w) w.stopWrites();
+        }
+        for (PolledFd fd : fds) fd.forget();
+        ExitStatus reaped;
+        try {
+            process.close(); // SIGKILLs if still running, reaps, closes the pidfd
+            reaped = process.exitStatus().orElseThrow();
+        } catch (RuntimeException e) {
+            Reactor.LOG.log(Level.ERROR, "forkexec: cannot reap pid " + pid() + "; reporting exit 255", e);
+            reaped = ExitStatus.exited(255);
+        }
+        if (status == null) {
+            ExitStatus exited = reaped;
+            status = exited;
+            call("processExited", -1, () -> protocol.processExited(exited));
+        }
+        for (FdEnd e : ends.values()) e.close();
+        ended = true;
+        reactor.ended(this);
+        ExitStatus s = status;
+        call("processEnded", -1, () -> protocol.processEnded(s));
+        exit.completeExceptionally(cause);
+    }
+
+    /** Loop thread: an end closed; the protocol hears it once per child fd. */
+    void connectionLost(int childFD) {
+        call("childConnectionLost", childFD, () -> protocol.childConnectionLost(childFD));
+    }
+
+    boolean readingPaused() {
+        return readingPaused;
+    }
+
+    /**
+     * Runs {@code task} on the loop thread, in call order. While connectionMade runs it is held, and
+     * handed over by {@link #start()} once connectionMade returned: so no callback of this child
+     * (a childConnectionLost after a closeStdout, a pull producer's resumeProducing) runs on the
+     * loop while connectionMade is still running, and none at all if connectionMade throws an Error.
+     */
+    void execute(Runnable task) {
+        if (holding) {
+            synchronized (held) {
+                if (discarded) return;
+                if (holding) {
+                    held.add(task);
+                    return;
+                }
+            }
+        }
+        reactor.execute(task);
+    }
+
+    /**
+     * Spawning thread, once connectionMade returned and the child is live: hand the loop what
+     * connectionMade asked of it, in order, then {@link #attach()}. Under the lock, so a call from
+     * another thread meanwhile cannot overtake them.
+     */
+    void start() {
+        synchronized (held) {
+            for (Runnable task : held) reactor.execute(task);
+            held.clear();
+            holding = false;
+            reactor.execute(this::attach);
         }
     }
 
@@ -225,13 +385,13 @@ public final class ChildProcess implements ProcessTransport {
         attached = true;
         pidfdToken = reactor.register(this::pidfdReady);
         reactor.control(NativeEpoll.CTL_ADD, process.pidfd(), NativeEpoll.EPOLLIN, pidfdToken);
-        for (Pipe p : pipes.values()) p.sync();
+        for (PolledFd fd : fds) fd.attach();
         if (reactor.closing()) killForClose();
     }
 
     private void syncReaders() {
-        for (Pipe p : pipes.values()) {
-            if (p.parentReads) p.sync();
+        for (FdEnd e : ends.values()) {
+            if (e instanceof ReadEnd) e.fd.sync();
         }
     }
 
@@ -251,7 +411,7 @@ public final class ChildProcess implements ProcessTransport {
         pidfdToken = -1;
         status = s;
         ExitStatus reported = s;
-        call(this, "processExited", -1, () -> protocol.processExited(reported));
+        call("processExited", -1, () -> protocol.processExited(reported));
         if (reactor.closing()) closeAllPipes();
         maybeEnd();
     }
@@ -272,257 +432,23 @@ public final class ChildProcess implements ProcessTransport {
     }
 
     private void closeAllPipes() {
-        for (Pipe p : pipes.values()) {
-            if (p.parentReads) p.readAvailable(READS_AT_CLOSE, true);
-            p.close();
+        for (FdEnd e : ends.values()) {
+            if (e instanceof ReadEnd r) r.readAvailable(READS_AT_CLOSE, true);
+            e.close();
         }
     }
 
     /** Twisted's maybeCallProcessEnded: reaped and every pipe closed. */
-    private void maybeEnd() {
+    void maybeEnd() {
         if (ended || status == null) return;
-        for (Pipe p : pipes.values()) {
-            if (p.open) return;
+        for (FdEnd e : ends.values()) {
+            if (e.isOpen()) return;
         }
         ended = true;
         process.close();
         reactor.ended(this);
         ExitStatus s = status;
-        call(this, "processEnded", -1, () -> protocol.processEnded(s));
+        call("processEnded", -1, () -> protocol.processEnded(s));
         exit.complete(s);
-    }
-
-    /** One pipe to the child; readers are loop-confined, a writer's queue is guarded by the pipe. */
-    private final class Pipe implements Reactor.Handler {
-        final int childFD;
-        final int fd;
-        final FileChannel channel;
-        final boolean parentReads;
-
-        // Loop thread only.
-        boolean open = true;
-        long token = -1;
-        int events = -1; // what the poll set holds for us; -1: not in it
-
-        // Any thread; guarded by this.
-        private final WriteQueue queue = new WriteQueue(reactor.chunkPool());
-        private boolean wantOut;
-        private boolean closeRequested; // by our side: writes now fail
-        private boolean lost;           // the child's end closed: writes are dropped
-        private Producer producer;
-        private boolean streaming;
-        private boolean producerPaused;
-        /** Writer threads delivering pauseProducing() outside the lock; a resume must wait for them. */
-        private int pausesInFlight;
-        /** drained() wanted to resume while a pause was in flight: re-run it once the pause landed. */
-        private boolean resumeDeferred;
-
-        Pipe(int childFD, int fd, FileChannel channel, boolean parentReads) {
-            this.childFD = childFD;
-            this.fd = fd;
-            this.channel = channel;
-            this.parentReads = parentReads;
-        }
-
-        /** Makes the poll set match what this pipe wants now. */
-        void sync() {
-            if (!attached) return;
-            int want;
-            synchronized (this) {
-                want = !open ? -1 : parentReads ? (readingPaused || closeRequested ? -1 : NativeEpoll.EPOLLIN)
-                        : (wantOut ? NativeEpoll.EPOLLOUT : 0);
-            }
-            if (want == events) return;
-            if (token < 0) token = reactor.register(this);
-            if (want < 0) {
-                reactor.control(NativeEpoll.CTL_DEL, fd, 0, token);
-            } else {
-                reactor.control(events < 0 ? NativeEpoll.CTL_ADD : NativeEpoll.CTL_MOD, fd, want, token);
-            }
-            events = want;
-        }
-
-        @Override
-        public void ready(int ev) {
-            if (!open) return;
-            if (parentReads) {
-                readAvailable(READS_PER_WAKEUP, false);
-            } else if ((ev & (NativeEpoll.EPOLLERR | NativeEpoll.EPOLLHUP)) != 0) {
-                lostByChild();
-            } else if ((ev & NativeEpoll.EPOLLOUT) != 0) {
-                flush();
-            }
-        }
-
-        // ---------------------------------------------------- reading
-
-        /** Reads until EAGAIN, EOF or {@code max} reads; EOF or an error closes the pipe. */
-        void readAvailable(int max, boolean ignorePause) {
-            ByteBuffer buf = reactor.readBuffer();
-            for (int i = 0; i < max && open; i++) {
-                if (!ignorePause && (readingPaused || closeRequested)) return;
-                int n;
-                buf.clear();
-                try {
-                    n = channel.read(buf);
-                } catch (IOException e) {
-                    n = -1;
-                }
-                if (n == 0) return;
-                if (n < 0) {
-                    close();
-                    maybeEnd();
-                    return;
-                }
-                buf.flip();
-                call(ChildProcess.this, "childDataReceived", childFD, () -> protocol.childDataReceived(childFD, buf));
-            }
-        }
-
-        // ---------------------------------------------------- writing
-
-        void write(ByteBuffer data, boolean stdin) {
-            Producer toPause = null;
-            boolean updateInterest = false;
-            boolean notifyDrained = false;
-            synchronized (this) {
-                if (closeRequested) {
-                    String msg = "child fd " + childFD + " of " + ChildProcess.this + " was closed by this side";
-                    if (stdin) throw new IllegalStateException(msg);
-                    throw new IllegalArgumentException(msg);
-                }
-                if (lost) return; // the child closed its end; Twisted drops the data too
-                // write(2) under the lock: close() marks the pipe closed under it before closing the fd.
-                if (queue.isEmpty() && NativeFd.write(fd, data) < 0) {
-                    return; // EPIPE: the child's end is gone; EPOLLERR reports the loss
-                }
-                if (data.hasRemaining()) {
-                    queue.add(data);
-                    updateInterest = !wantOut;
-                    wantOut = true;
-                    if (producer != null && streaming && !producerPaused && queue.size() > Reactor.HIGH_WATER_MARK) {
-                        producerPaused = true;
-                        pausesInFlight++;
-                        toPause = producer;
-                    }
-                } else {
-                    notifyDrained = producer != null && !streaming;
-                }
-            }
-            // Ask for EPOLLOUT before pausing the producer: flushing must not wait on its callback.
-            if (updateInterest) reactor.execute(this::sync);
-            if (notifyDrained) reactor.execute(this::drained);
-            if (toPause != null) {
-                call(ChildProcess.this, "pauseProducing", childFD, toPause::pauseProducing);
-                boolean recheck;
-                synchronized (this) {
-                    pausesInFlight--;
-                    recheck = resumeDeferred && pausesInFlight == 0;
-                    if (recheck) resumeDeferred = false;
-                }
-                // The queue drained while the pause was on its way: resume now, after it, not before.
-                if (recheck) reactor.execute(this::drained);
-            }
-        }
-
-        /** EPOLLOUT: write what is queued; once empty, stop asking and tell the producer. */
-        private void flush() {
-            synchronized (this) {
-                queue.writeTo(fd); // EPIPE: EPOLLERR follows and reports the loss
-                if (!queue.isEmpty()) return;
-                wantOut = false;
-            }
-            // The producer first: what it writes now usually fills the pipe again and needs EPOLLOUT
-            // back, so syncing after it saves an epoll_ctl pair per refill.
-            drained();
-            sync();
-        }
-
-        /** The queue is empty: finish a requested close, or ask the producer for more. */
-        private void drained() {
-            Producer resume = null;
-            boolean closeNow;
-            synchronized (this) {
-                if (!queue.isEmpty() || !open) return;
-                closeNow = closeRequested;
-                if (!closeNow && producer != null && streaming && producerPaused && pausesInFlight > 0) {
-                    resumeDeferred = true; // a resume now could overtake the pause; the writer re-runs us
-                } else if (!closeNow && producer != null && (!streaming || producerPaused)) {
-                    producerPaused = false;
-                    resume = producer;
-                }
-            }
-            if (closeNow) {
-                close();
-                maybeEnd();
-            } else if (resume != null) {
-                call(ChildProcess.this, "resumeProducing", childFD, resume::resumeProducing);
-            }
-        }
-
-        synchronized boolean register(Producer p, boolean isStreaming) {
-            if (producer != null) {
-                throw new IllegalStateException("cannot register " + p + " on " + ChildProcess.this + ": " + producer
-                        + " was never unregistered");
-            }
-            if (closeRequested || lost) return false;
-            producer = p;
-            streaming = isStreaming;
-            producerPaused = false;
-            if (!isStreaming && queue.isEmpty()) reactor.execute(this::drained);
-            return true;
-        }
-
-        synchronized void unregister() {
-            producer = null;
-        }
-
-        private void lostByChild() {
-            synchronized (this) {
-                lost = true;
-                queue.clear();
-            }
-            close();
-            maybeEnd();
-        }
-
-        // ---------------------------------------------------- closing
-
-        /** Any thread: writers flush then close; readers close now. */
-        void requestClose() {
-            synchronized (this) {
-                if (closeRequested || lost) return;
-                closeRequested = true;
-            }
-            reactor.execute(parentReads ? this::closeAndMaybeEnd : this::drained);
-        }
-
-        private void closeAndMaybeEnd() {
-            close();
-            maybeEnd();
-        }
-
-        /** Loop thread: leave the poll set, close the fd, tell the protocol once. */
-        void close() {
-            if (!open) return;
-            Producer stop;
-            synchronized (this) {
-                open = false;
-                lost = !closeRequested; // not our doing: later writes are dropped, as after the child closed
-                stop = producer;
-                producer = null;
-                queue.clear();
-            }
-            if (events >= 0) reactor.control(NativeEpoll.CTL_DEL, fd, 0, token);
-            events = -1;
-            if (token >= 0) reactor.unregister(token);
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // the fd is released whatever close(2) reports
-            }
-            call(ChildProcess.this, "childConnectionLost", childFD, () -> protocol.childConnectionLost(childFD));
-            if (stop != null) call(ChildProcess.this, "stopProducing", childFD, stop::stopProducing);
-        }
     }
 }

@@ -38,6 +38,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * child, reaps it, delivers its {@code processEnded}, then ends the thread; later spawns throw
  * {@link IllegalStateException}. Children are reaped only through their pidfds, so children started
  * by {@link ProcessBuilder} or other libraries in the same JVM keep their exit statuses.
+ *
+ * <p>Whatever a callback or producer throws on the reactor thread, an {@link Error} such as a
+ * {@link StackOverflowError} or {@link OutOfMemoryError} included, is logged ({@link System.Logger},
+ * named {@code dev.forkexec.Reactor}) and the loop goes on serving every child. Should the thread die
+ * anyway (an error in the reactor's own work), it first kills, reaps and ends every live child
+ * (each protocol still gets its {@code processEnded}; each {@code onExit()} completes exceptionally
+ * with the cause), and from then on {@link #spawnProcess} throws {@link IllegalStateException}
+ * naming the cause.
  */
 public final class Reactor implements AutoCloseable {
     static final System.Logger LOG = System.getLogger(Reactor.class.getName());
@@ -64,6 +72,7 @@ public final class Reactor implements AutoCloseable {
     private final Set<ChildProcess> live = ConcurrentHashMap.newKeySet();
     private final Object lifecycle = new Object();
     private boolean closing; // guarded by lifecycle
+    private Throwable death; // guarded by lifecycle: what ended the loop thread, if it died
     private int pendingSpawns; // guarded by lifecycle
     private volatile boolean terminated;
     /** Set while this thread is inside spawnProcess, so close() from connectionMade cannot wait on itself. */
@@ -111,21 +120,41 @@ public final class Reactor implements AutoCloseable {
      * then the protocol is never called and nothing is left behind. {@code connectionMade} runs on
      * this thread before this method returns; every later callback runs on the reactor's thread.
      *
-     * @throws IllegalStateException once {@link #close()} has begun
+     * <p>An exception thrown by {@code connectionMade} is logged and the child runs on, as for any
+     * callback. An {@link Error} thrown by it (a {@link StackOverflowError}, say) comes out of this
+     * method instead, once the child has been killed and reaped and its pipes closed; the protocol
+     * then gets no other callback.
+     *
+     * @throws IllegalStateException once {@link #close()} has begun, or the reactor's thread died
+     *     (the exception's cause is what ended it)
      */
     public ChildProcess spawnProcess(ProcessProtocol protocol, ProcessSpec spec) throws SpawnException {
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(spec, "spec");
         synchronized (lifecycle) {
+            if (death != null) throw dead();
             if (closing) throw new IllegalStateException("this Reactor is closed; create a new one to spawn");
             pendingSpawns++;
         }
         spawning.set(true);
         try {
             ChildProcess child = new ChildProcess(this, Subprocess.startNonBlocking(spec), protocol);
-            live.add(child);
-            ChildProcess.call(child, "connectionMade", -1, () -> protocol.connectionMade(child));
-            execute(child::attach);
+            child.connectionMade(); // an Error: the child is discarded and the Error thrown on from here
+            IllegalStateException dead = null;
+            synchronized (lifecycle) {
+                // Added only now, so a loop that dies meanwhile either ends the child itself (it is in
+                // live) or leaves it to us (death is set).
+                if (death != null) {
+                    dead = dead();
+                } else {
+                    live.add(child);
+                }
+            }
+            if (dead != null) {
+                child.discard(dead);
+                throw dead;
+            }
+            child.start();
             return child;
         } finally {
             spawning.set(false);
@@ -210,7 +239,7 @@ public final class Reactor implements AutoCloseable {
         }
     }
 
-    /** Whether {@link #close()} has begun. */
+    /** Whether {@link #close()} has begun, or the reactor's thread died. */
     public boolean isClosed() {
         synchronized (lifecycle) {
             return closing;
@@ -312,8 +341,11 @@ public final class Reactor implements AutoCloseable {
                 runTimers();
             }
         } catch (Throwable t) {
-            LOG.log(Level.ERROR, "forkexec reactor: the loop stopped on an unexpected error", t);
-            throw t;
+            // Not rethrown, a VirtualMachineError neither: the thread ends either way, and rethrowing
+            // would only print it a second time through the uncaught-exception handler. The JVM's
+            // own out-of-memory policies (-XX:+ExitOnOutOfMemoryError, heap dumps) act where an
+            // error is raised, not where it is caught.
+            died(t);
         } finally {
             synchronized (wakeLock) {
                 terminated = true;
@@ -341,8 +373,12 @@ public final class Reactor implements AutoCloseable {
             if (!next.state.compareAndSet(0, 1)) continue; // cancelled
             try {
                 next.task.run();
-            } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "forkexec reactor: a callLater task failed", e);
+            } catch (Throwable t) { // an Error too: like a callback's, it must not end the loop
+                try {
+                    LOG.log(Level.ERROR, "forkexec reactor: a callLater task threw; the reactor goes on", t);
+                } catch (Throwable logFailed) {
+                    // out of memory again, say: the loop matters more than the log line
+                }
             } finally {
                 Thread.interrupted(); // a task that interrupted the loop must not make a read close a pipe
             }
@@ -356,6 +392,43 @@ public final class Reactor implements AutoCloseable {
                 task.run();
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "forkexec reactor: a task failed", e);
+            }
+        }
+    }
+
+    /** Guarded by lifecycle: what spawnProcess throws once the loop thread died. */
+    private IllegalStateException dead() {
+        return new IllegalStateException("this Reactor's thread died of " + death
+                + "; its children were killed; create a new Reactor to spawn", death);
+    }
+
+    /**
+     * The loop thread is dying of {@code cause}: no child may be left running, unreaped or waited on.
+     * From here on spawnProcess refuses; each live child is killed, reaped, closed and ended on this
+     * thread, without the poll set. Each step guards itself, since the same trouble may strike again.
+     */
+    private void died(Throwable cause) {
+        List<ChildProcess> children;
+        synchronized (lifecycle) {
+            death = cause;
+            closing = true;
+            children = new ArrayList<>(live);
+        }
+        try {
+            LOG.log(Level.ERROR, "forkexec reactor: the loop thread stopped on an unexpected error; killing, reaping"
+                    + " and ending its " + children.size() + (children.size() == 1 ? " child" : " children"), cause);
+        } catch (Throwable logFailed) {
+            // ending the children matters more than the log line
+        }
+        for (ChildProcess c : children) {
+            try {
+                c.abandon(cause);
+            } catch (Throwable t) {
+                try {
+                    LOG.log(Level.ERROR, "forkexec reactor: could not end " + c + " while the loop stopped", t);
+                } catch (Throwable logFailed) {
+                    // go on with the next child
+                }
             }
         }
     }

@@ -31,13 +31,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Callback order and threads, failing callbacks, coexistence with ProcessBuilder, and Reactor.close(). */
 class ReactorLifecycleTest {
     @RegisterExtension
+    @Order(1)
+    final CapturedLogs logs = new CapturedLogs();
+
+    @RegisterExtension
+    @Order(2)
     final ReactorTestSupport rt = new ReactorTestSupport();
 
     @Test
@@ -96,11 +104,13 @@ class ReactorLifecycleTest {
     /** Twisted: an exception in a ProcessProtocol callback is logged and the reactor carries on. */
     @Test
     void throwingCallbacksDoNotStopTheReactorAndTheProcessStillEnds() throws Exception {
+        AtomicInteger outCalls = new AtomicInteger();
         AtomicInteger thrown = new AtomicInteger();
         CompletableFuture<ExitStatus> ended = new CompletableFuture<>();
         ProcessProtocol bad = new ProcessProtocol() {
             @Override
             public void outReceived(ByteBuffer data) {
+                outCalls.incrementAndGet();
                 thrown.incrementAndGet();
                 throw new RuntimeException("outReceived fails on purpose");
             }
@@ -129,6 +139,15 @@ class ReactorLifecycleTest {
         assertExited(2, await(ended));
         assertExited(2, await(badChild.onExit()));
         assertTrue(thrown.get() >= 3, "every failing callback was called: " + thrown.get());
+        // Each failure is logged once, naming the callback, the fd and the pid, with what it threw.
+        String pid = "for pid " + badChild.pid() + " threw; the reactor goes on";
+        List<LogRecord> out = logs.expectAll(Level.SEVERE, "childDataReceived(fd 1) " + pid);
+        assertEquals(outCalls.get(), out.size(), CapturedLogs.describe(out));
+        for (LogRecord r : out) assertEquals("outReceived fails on purpose", r.getThrown().getMessage());
+        assertEquals("outConnectionLost fails on purpose",
+                logs.expect(Level.SEVERE, "childConnectionLost(fd 1) " + pid).getThrown().getMessage());
+        assertEquals("processExited fails on purpose",
+                logs.expect(Level.SEVERE, "processExited " + pid).getThrown().getMessage());
         goodChild.write("still working".getBytes(StandardCharsets.US_ASCII));
         goodChild.closeStdin();
         assertExited(0, good.awaitEnded());
@@ -154,6 +173,8 @@ class ReactorLifecycleTest {
         }, sh("exit 5").build());
         assertNotNull(c);
         assertExited(5, await(ended));
+        LogRecord r = logs.expect(Level.SEVERE, "connectionMade for pid " + c.pid() + " threw; the reactor goes on");
+        assertEquals("connectionMade fails on purpose", r.getThrown().getMessage());
     }
 
     private static byte[] awaitOutput(RecordingProtocol p) {

@@ -10,12 +10,18 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link Reactor#callLater}: delayed calls on the reactor's thread, in deadline order, cancellable. */
 class ReactorTimersTest {
     @RegisterExtension
+    @Order(1)
+    final CapturedLogs logs = new CapturedLogs();
+
+    @RegisterExtension
+    @Order(2)
     final ReactorTestSupport rt = new ReactorTestSupport();
 
     @Test
@@ -70,10 +76,13 @@ class ReactorTimersTest {
     }
 
     @Test
-    void aThrowingCallDoesNotStopTheReactor() throws Exception {
+    void aThrowingCallIsLoggedAndDoesNotStopTheReactor() throws Exception {
         Reactor r = rt.reactor();
         r.callLater(Duration.ZERO, () -> {
             throw new IllegalStateException("fails on purpose");
+        });
+        r.callLater(Duration.ZERO, () -> {
+            throw new StackOverflowError("an Error, on purpose");
         });
         CompletableFuture<Void> next = new CompletableFuture<>();
         r.callLater(Duration.ofMillis(20), () -> next.complete(null));
@@ -81,6 +90,10 @@ class ReactorTimersTest {
         ExitStatus s = ReactorTestSupport.await(r.spawnProcess(new ProcessProtocol() {}, ProcessSpec.command("true")
                 .childFDs(java.util.Map.of()).build()).onExit());
         assertEquals(ExitStatus.exited(0), s);
+        List<java.util.logging.LogRecord> logged = logs.expectAll(java.util.logging.Level.SEVERE,
+                "a callLater task threw; the reactor goes on");
+        assertEquals(List.of("fails on purpose", "an Error, on purpose"),
+                logged.stream().map(l -> l.getThrown().getMessage()).toList());
     }
 
     @Test
