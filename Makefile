@@ -1,17 +1,20 @@
-# forkexec: `make` builds the jar and runs the demo; `make test` runs every test (fast sizes);
+# forkexec: `make` builds the jar and runs the job runner on the job list in src/main/jobs (every
+# file of the repository compressed and checksummed into target/runner-demo, with a joblog, a
+# report and a progress bar, then a table from the report); `make test` runs every test (fast sizes);
 # `make stress` runs the reliability suites at full size; `make test-asan` runs the JUnit suites
 # against an AddressSanitizer build of the library.
 MVN ?= mvn -B
 VERSION := 0.1.0
 JAR := target/forkexec-$(VERSION).jar
 
-.PHONY: all demo jar test stress test-asan clean bench bench-quick bench-build
+.PHONY: all run jar test stress test-asan clean bench bench-quick bench-build
 
-all: demo
+all: run
 
-# Build the jar (the .so inside it) and run the demo from it, with no library-path flags.
-demo: jar
-	java -cp $(JAR) dev.forkexec.demo.Demo
+# Build the jar (the .so files inside it) and run the job runner from it (bin/forkexec, which is
+# `java -cp jar dev.forkexec.runner.Main`; `java -jar` works too), with no library-path flags.
+run: jar
+	src/main/jobs/compress-sources.sh
 
 jar:
 	$(MVN) -q -DskipTests -Dexec.skip=true package

@@ -215,6 +215,23 @@ public final class Reactor implements AutoCloseable {
         return call;
     }
 
+    /**
+     * Runs {@code task} on the reactor's thread as soon as it is free (Twisted's
+     * {@code reactor.callFromThread}): the way for other threads to touch state that the protocols'
+     * callbacks own, without a lock. Safe from any thread; tasks run in call order. What the task
+     * throws is logged, like a callback's.
+     *
+     * @param task what to run
+     * @throws IllegalStateException once {@link #close()} has begun
+     */
+    public void callFromThread(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        synchronized (lifecycle) {
+            if (closing) throw new IllegalStateException("this Reactor is closed; create a new one to run tasks on it");
+        }
+        execute(() -> contained("a callFromThread task", task));
+    }
+
     /** A call scheduled by {@link #callLater}; cancel it while it is pending. */
     public static final class DelayedCall {
         private final long deadline;
@@ -369,18 +386,22 @@ public final class Reactor implements AutoCloseable {
         DelayedCall next;
         while ((next = timers.peek()) != null && next.deadline - now <= 0) {
             timers.poll();
-            if (!next.state.compareAndSet(0, 1)) continue; // cancelled
+            if (next.state.compareAndSet(0, 1)) contained("a callLater task", next.task); // else cancelled
+        }
+    }
+
+    /** Runs a user's task on the loop: whatever it throws, an Error too, is logged and the loop goes on. */
+    private static void contained(String what, Runnable task) {
+        try {
+            task.run();
+        } catch (Throwable t) {
             try {
-                next.task.run();
-            } catch (Throwable t) { // an Error too: like a callback's, it must not end the loop
-                try {
-                    Log.logger().log(Level.ERROR, "forkexec reactor: a callLater task threw; the reactor goes on", t);
-                } catch (Throwable logFailed) {
-                    // out of memory again, say: the loop matters more than the log line
-                }
-            } finally {
-                Thread.interrupted(); // a task that interrupted the loop must not make a read close a pipe
+                Log.logger().log(Level.ERROR, "forkexec reactor: " + what + " threw; the reactor goes on", t);
+            } catch (Throwable logFailed) {
+                // out of memory again, say: the loop matters more than the log line
             }
+        } finally {
+            Thread.interrupted(); // a task that interrupted the loop must not make a read close a pipe
         }
     }
 

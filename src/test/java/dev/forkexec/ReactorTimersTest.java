@@ -97,6 +97,25 @@ class ReactorTimersTest {
     }
 
     @Test
+    void callFromThreadRunsTasksOnTheReactorThreadInCallOrder() throws Exception {
+        Reactor r = rt.reactor();
+        List<String> order = new CopyOnWriteArrayList<>();
+        CompletableFuture<Thread> last = new CompletableFuture<>();
+        for (int i = 0; i < 100; i++) {
+            int n = i;
+            r.callFromThread(() -> order.add(Integer.toString(n)));
+        }
+        r.callFromThread(() -> {
+            throw new StackOverflowError("an Error, on purpose");
+        });
+        r.callFromThread(() -> last.complete(Thread.currentThread()));
+        assertTrue(last.get(ReactorTestSupport.TIMEOUT_SECONDS, TimeUnit.SECONDS).getName().startsWith("forkexec-reactor-"));
+        assertEquals(java.util.stream.IntStream.range(0, 100).mapToObj(Integer::toString).toList(), order);
+        assertEquals("an Error, on purpose", logs.expect(java.util.logging.Level.SEVERE,
+                "a callFromThread task threw; the reactor goes on").getThrown().getMessage());
+    }
+
+    @Test
     void closeDropsPendingCallsAndRefusesNewOnes() throws Exception {
         Reactor r = rt.newReactor();
         List<String> ran = new CopyOnWriteArrayList<>();
@@ -106,5 +125,6 @@ class ReactorTimersTest {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> r.callLater(Duration.ZERO, () -> ran.add("late")));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> r.callFromThread(() -> ran.add("late")));
     }
 }

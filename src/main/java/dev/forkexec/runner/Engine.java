@@ -155,7 +155,7 @@ final class Engine {
 
     private void wakeUp() {
         try {
-            reactor.callLater(Duration.ZERO, () -> guard(this::fill));
+            reactor.callFromThread(() -> guard(this::fill));
         } catch (IllegalStateException closed) {
             // the run is over
         }
@@ -168,7 +168,7 @@ final class Engine {
         spawner.setDaemon(true);
         spawner.start();
         runStarted = true;
-        reactor.callLater(Duration.ZERO, () -> guard(() -> {
+        reactor.callFromThread(() -> guard(() -> {
             if (progress != null) {
                 if (inputDone) progress.total(totalJobs);
                 progress.update(0, 0, true);
@@ -324,7 +324,7 @@ final class Engine {
     /** Runs {@code task} on the reactor thread. */
     private void post(Runnable task) {
         try {
-            reactor.callLater(Duration.ZERO, () -> guard(task));
+            reactor.callFromThread(() -> guard(task));
         } catch (IllegalStateException closed) {
             // the run is over
         }
