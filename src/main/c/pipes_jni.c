@@ -11,6 +11,7 @@
 #define SAME(java, c) _Static_assert(dev_forkexec_internal_NativePipes_##java == (c), #java " differs from NativePipes.java")
 SAME(READ_END, 0);
 SAME(WRITE_END, 1);
+SAME(ENOEXEC, ENOEXEC);
 
 JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativePipes_pipe(JNIEnv *env, jclass cls, jintArray ends) {
     (void)cls;

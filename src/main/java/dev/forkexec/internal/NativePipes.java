@@ -13,6 +13,11 @@ public final class NativePipes {
     @Native public static final int READ_END = 0;
     /** Index of the write end in the array {@link #pipe} fills. */
     @Native public static final int WRITE_END = 1;
+    /**
+     * ENOEXEC, "Exec format error": what execve says of an executable text file without {@code #!},
+     * which {@code ProcessBuilder} (through glibc's execvp) then runs with {@code /bin/sh}.
+     */
+    @Native public static final int ENOEXEC = 8;
 
     static {
         NativeLibrary.load();
