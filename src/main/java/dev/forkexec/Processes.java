@@ -55,8 +55,7 @@ import java.util.Map;
  * (with the same contents), and a map changed and changed back counts as untouched. Program, arguments,
  * directory and environment are encoded as UTF-8 (JDK 17 uses {@code file.encoding}, JDK 25
  * {@code sun.jnu.encoding}: the same on any UTF-8 system). Signals the JVM ignores are reset to their
- * default in the child (the JDK keeps them ignored, but for SIGPIPE on 25). An environment variable
- * with an empty name, which the JDK passes on, is rejected ({@link ProcessSpec} cannot carry it).
+ * default in the child (the JDK keeps them ignored, but for SIGPIPE on 25).
  */
 public final class Processes {
     /** For ForkexecProcess: stderr is a pipe stream at end-of-file (redirectErrorStream with stderr PIPE). */
@@ -239,7 +238,7 @@ public final class Processes {
             ChildFD c1, ChildFD c2) {
         ProcessSpec.Builder b = ProcessSpec.command(argv).childFD(0, c0).childFD(1, c1).childFD(2, c2);
         if (executable != null) b.executable(executable);
-        if (env != null) b.environment(env);
+        if (env != null) b.environment(env).allowEmptyEnvironmentName();
         if (dir != null) b.directory(directory(dir));
         return b.build();
     }
