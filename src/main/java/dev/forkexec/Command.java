@@ -41,7 +41,9 @@ import java.util.function.Consumer;
  * {@link #gracePeriod(Duration) grace period}; then the pipes are closed and the result holds what had
  * arrived (Go's {@code WaitDelay}). With a {@link #timeout(Duration) timeout}, the child's process group
  * gets SIGTERM when it expires and SIGKILL one grace period later; so a timed-out command returns at
- * most {@code timeout + 2 x grace} after it started.
+ * most {@code timeout + 2 x grace} after it started. When members of the group outlive the SIGTERM (they
+ * ignore it) after the child and its pipes are done, the result waits for their SIGKILL: once a timed-out
+ * run has returned, nothing of its process group runs on.
  *
  * <p><b>Threads.</b> Both {@link #run()} and {@link #start()} use one shared {@link Reactor}, created on
  * first use and never closed, whose single daemon thread ({@code forkexec-reactor-N}) serves every

@@ -37,6 +37,8 @@ final class CommandRun implements ProcessProtocol, Producer {
     private ExitStatus status;
     private boolean timedOut;
     private boolean finished;
+    /** Timed out and ended, but members of the group outlived SIGTERM: the result waits for their SIGKILL. */
+    private boolean finishAfterKill;
     private Reactor.DelayedCall timeoutCall;
     private Reactor.DelayedCall killCall;
     private Reactor.DelayedCall pipesCall;
@@ -152,7 +154,9 @@ final class CommandRun implements ProcessProtocol, Producer {
         timedOut = true;
         signalGroup(Signals.SIGTERM);
         killCall = reactor.callLater(settings.grace(), () -> {
-            if (!finished) signalGroup(Signals.SIGKILL);
+            if (finished) return;
+            signalGroup(Signals.SIGKILL);
+            if (finishAfterKill) finish();
         });
     }
 
@@ -174,8 +178,23 @@ final class CommandRun implements ProcessProtocol, Producer {
         }
     }
 
+    private boolean groupAlive() {
+        try {
+            child.signalProcessGroup(0); // kill(-pgid, 0): is any member left?
+            return true;
+        } catch (IllegalStateException noneLeft) {
+            return false;
+        }
+    }
+
     private void finish() {
         if (finished) return;
+        if (timedOut && killCall != null && killCall.isActive() && groupAlive()) {
+            // The child and its pipes are done, but descendants that ignored SIGTERM are still in its
+            // group: they get their SIGKILL first, so that no descendant outlives a timed-out run().
+            finishAfterKill = true;
+            return;
+        }
         finished = true;
         for (Reactor.DelayedCall c : new Reactor.DelayedCall[] {timeoutCall, killCall, pipesCall}) {
             if (c != null) c.cancel();
