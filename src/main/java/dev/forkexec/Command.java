@@ -128,13 +128,14 @@ public final class Command {
     // ------------------------------------------------------------ what the child gets
 
     /**
-     * stdin gets these bytes, then end-of-file (default: {@code /dev/null}). The array is copied. They
-     * are written as the child reads them, without blocking any thread; if the child exits or closes
-     * its stdin first, the rest is dropped.
+     * stdin gets these bytes, then end-of-file (default: {@code /dev/null}). They are written as the
+     * child reads them, without blocking any thread; if the child exits or closes its stdin first, the
+     * rest is dropped. The array is not copied (1,000 commands fed the same buffer share it): do not
+     * change it until the commands run with it have ended.
      */
     public Command input(byte[] data) {
         Objects.requireNonNull(data, "data");
-        this.inputBytes = data.clone();
+        this.inputBytes = data;
         this.inputFile = null;
         return this;
     }
@@ -196,7 +197,7 @@ public final class Command {
     // ------------------------------------------------------------ where the output goes
 
     /**
-     * 2>&1: stderr goes wherever stdout goes (into the stdout capture by default, interleaved as the
+     * {@code 2>&1}: stderr goes wherever stdout goes (into the stdout capture by default, interleaved as the
      * child wrote it); {@link CommandResult#stderr()} is then empty. A later {@code redirectErrorTo},
      * {@code inheritError} or {@code discardError} replaces this.
      */

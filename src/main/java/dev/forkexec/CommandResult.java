@@ -1,5 +1,6 @@
 package dev.forkexec;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,6 +65,16 @@ public final class CommandResult {
     /** A copy of the captured stderr (empty when stderr was not captured or went into stdout). */
     public byte[] stderr() {
         return stderr.clone();
+    }
+
+    /** The captured stdout as a read-only buffer over the result's own bytes: no copy, whatever its size. */
+    public ByteBuffer stdoutBuffer() {
+        return ByteBuffer.wrap(stdout).asReadOnlyBuffer();
+    }
+
+    /** The captured stderr as a read-only buffer over the result's own bytes: no copy. */
+    public ByteBuffer stderrBuffer() {
+        return ByteBuffer.wrap(stderr).asReadOnlyBuffer();
     }
 
     /** The captured stdout decoded as UTF-8 as a whole (a character split across reads stays whole); malformed input replaced. */
