@@ -20,8 +20,9 @@ import java.util.Map;
  *       against {@code Subprocess} doing Command's work by hand (its fd map, both pipes read to EOF)
  *       (target: within 1.1x);
  *   <li>9. 1,000 {@code Command.start()}s of {@code cat} at once, each echoing 64 KiB, against
- *       ProcessBuilder with a thread pool (a writer and a reader thread per child), each in a fresh JVM
- *       (target: faster, at most 2 library threads, less peak RSS).
+ *       {@code pb.start()} with a thread pool (a writer and a reader thread per child, stdout collected
+ *       with {@code readAllBytes()}), each in a fresh JVM (target: faster, at most 2 library threads,
+ *       less peak RSS).
  * </ul>
  */
 final class CommandBench {
@@ -33,7 +34,8 @@ final class CommandBench {
     static final Bench.Row FE_SUB_CMDFDS = new Bench.Row("fe-subprocess-cmdfds", "forkexec Subprocess, Command's fds", "#66c2a5");
     static final Bench.Row FE_COMMAND_START = new Bench.Row("fe-command", "forkexec Command.start()", "#1b9e77");
     static final Bench.Row FE_REACTOR = new Bench.Row("fe-reactor", "forkexec Reactor (protocol by hand)", "#0f6b50");
-    static final Bench.Row PB_POOL = new Bench.Row("pb", "ProcessBuilder + thread pool", "#d95f02");
+    static final Bench.Row PB_POOL = new Bench.Row("pb-start", "pb.start() + thread pool", "#d95f02");
+    static final Bench.Row FE_PROCESSES_POOL = new Bench.Row("fe-processes", "Processes.start(pb) + thread pool", "#66c2a5");
     static final int FAN_CHILDREN = 1000;
     static final int FAN_BYTES = 64 * 1024;
     static final int FAN_WARM = 100;
@@ -59,7 +61,7 @@ final class CommandBench {
     /** Scenario 9: a fresh JVM per run and implementation, rounds interleaved. */
     static void fanoutPhase(Bench b) {
         List<Bench.Task> tasks = new ArrayList<>();
-        for (Bench.Row row : List.of(FE_COMMAND_START, FE_REACTOR, PB_POOL)) {
+        for (Bench.Row row : List.of(FE_COMMAND_START, FE_REACTOR, PB_POOL, FE_PROCESSES_POOL)) {
             tasks.add(new Bench.Task("s9", row.key(), warm -> warm ? new LinkedHashMap<>() : fanoutJvm(b, row)));
         }
         b.roundRobin("scenario 9", tasks, b.cfg.fanRounds());
@@ -150,14 +152,16 @@ final class CommandBench {
             o.append("## 9. ").append(FAN_CHILDREN).append(" `cat`s at once, ").append(FAN_BYTES / 1024)
                     .append(" KiB echoed each\n\n")
                     .append("Each run in a fresh JVM (`-Xmx1g`), after a warm-up of ").append(FAN_WARM).append(" children. ")
-                    .append("*Command.start()*: one thread starts every command and waits for the futures; ")
-                    .append("*Reactor*: the same by hand with a `ProcessProtocol`; *ProcessBuilder*: a cached pool, a ")
-                    .append("writer and a reader thread per child. Library threads: those at the peak that are neither ")
+                    .append("Every row checks each echo. *Command.start()*: one thread starts every command (`input(data)`, ")
+                    .append("stdout captured) and the futures check the results; *Reactor*: the same by hand with a ")
+                    .append("`ProcessProtocol` that only counts the bytes (no capture: a floor); *pb.start()* and ")
+                    .append("*Processes.start(pb)*: a cached pool, per child a writer thread and a reader thread that ")
+                    .append("collects stdout with `readAllBytes()`. Library threads: those at the peak that are neither ")
                     .append("the JVM's nor the harness's.\n\n")
                     .append("| implementation | wall s | ÷ Command | CPU s | peak threads | library threads | peak RSS MiB |\n")
                     .append("|---|---|---|---|---|---|---|\n");
             double fe = med(b, "s9", FE_COMMAND_START.key(), "wall");
-            for (Bench.Row r : List.of(FE_COMMAND_START, FE_REACTOR, PB_POOL)) {
+            for (Bench.Row r : List.of(FE_COMMAND_START, FE_REACTOR, PB_POOL, FE_PROCESSES_POOL)) {
                 Bench.Series s = b.results.get("s9").get(r.key());
                 o.append("| ").append(r.label()).append(" | ").append(cell(b, "s9", r.key(), "wall", "%.3f")).append(" | ")
                         .append(ratio(med(b, "s9", r.key(), "wall") / fe)).append(" | ")

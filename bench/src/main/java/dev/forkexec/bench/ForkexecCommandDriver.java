@@ -6,9 +6,7 @@ import dev.forkexec.CommandResult;
 import dev.forkexec.ProcessSpec;
 import dev.forkexec.Subprocess;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -75,22 +73,27 @@ final class ForkexecCommandDriver implements Driver {
     public void fanout(int children, int concurrency, byte[] data) throws Exception {
         if (viaSubprocess) throw new UnsupportedOperationException("not applicable: blocking API");
         Semaphore slots = new Semaphore(concurrency);
+        CountDownLatch done = new CountDownLatch(children);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<CompletableFuture<?>> all = new ArrayList<>(children);
         ByteBuffer expected = ByteBuffer.wrap(data);
         for (int i = 0; i < children; i++) {
             slots.acquire();
-            all.add(Command.of("cat").input(data).start().whenComplete((r, t) -> {
-                slots.release();
-                if (t != null) {
-                    failure.compareAndSet(null, t);
-                } else if (!r.exitStatus().isSuccess() || !expected.equals(r.stdoutBuffer())) {
-                    failure.compareAndSet(null, new IllegalStateException("cat " + r.exitStatus() + ", echoed "
-                            + r.stdoutBuffer().remaining() + " bytes"));
+            // Nothing keeps the result once it was checked: as a caller that consumes each result would.
+            Command.of("cat").input(data).start().whenComplete((r, t) -> {
+                try {
+                    if (t != null) {
+                        failure.compareAndSet(null, t);
+                    } else if (!r.exitStatus().isSuccess() || !expected.equals(r.stdoutBuffer())) {
+                        failure.compareAndSet(null, new IllegalStateException("cat " + r.exitStatus() + ", echoed "
+                                + r.stdoutBuffer().remaining() + " bytes"));
+                    }
+                } finally {
+                    slots.release();
+                    done.countDown();
                 }
-            }));
+            });
         }
-        Driver.await(CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])), "fan-out");
+        Driver.await(done, "fan-out");
         if (failure.get() != null) throw new IllegalStateException(failure.get());
     }
 }

@@ -4,6 +4,14 @@ import dev.forkexec.Processes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A plain {@code java.lang.Process} used as the JDK documents it, started either by
@@ -87,10 +95,57 @@ final class ProcessApiDriver implements Driver {
         return t;
     }
 
+    /**
+     * Scenario 9's comparison: what a {@code java.lang.Process} user writes for "run cat on this input
+     * and give me its output", many at once: a cached pool, per child a writer thread (stdin blocks)
+     * and a reader thread that collects stdout with {@code readAllBytes()}, then {@code waitFor()}.
+     */
     @Override
-    public void fanout(int children, int concurrency, byte[] data) {
-        // The same user code as ProcessBuilder's row (a writer and a reader thread per child); the
-        // scenario compares Command with it instead.
-        throw new UnsupportedOperationException("not measured: see the ProcessBuilder row");
+    public void fanout(int children, int concurrency, byte[] data) throws Exception {
+        AtomicInteger names = new AtomicInteger();
+        ExecutorService io = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "pb-io-" + names.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        Semaphore slots = new Semaphore(concurrency);
+        CountDownLatch done = new CountDownLatch(children);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        try {
+            for (int i = 0; i < children; i++) {
+                slots.acquire();
+                Process p = start(new ProcessBuilder("cat"));
+                io.execute(() -> {
+                    try (OutputStream out = p.getOutputStream()) {
+                        out.write(data);
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                });
+                io.execute(() -> {
+                    try {
+                        byte[] echoed;
+                        try (InputStream in = p.getInputStream()) {
+                            echoed = in.readAllBytes();
+                        }
+                        int code = p.waitFor();
+                        if (code != 0 || !Arrays.equals(echoed, data)) {
+                            failure.compareAndSet(null, new IllegalStateException("cat exit " + code + ", echoed "
+                                    + echoed.length + " bytes"));
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    } finally {
+                        slots.release();
+                        done.countDown();
+                    }
+                });
+            }
+            Driver.await(done, "fan-out");
+        } finally {
+            io.shutdown();
+            io.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        if (failure.get() != null) throw new IllegalStateException(failure.get());
     }
 }
