@@ -3,6 +3,7 @@ package dev.forkexec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -401,29 +402,57 @@ public final class Command {
         if (errorLines != null && stderr != Sink.CAPTURE) {
             throw new IllegalStateException("onErrorLine needs stderr captured, but it goes to " + describe(stderr, stderrFile));
         }
-        ProcessSpec.Builder b = spec != null ? spec.toBuilder() : ProcessSpec.command(argv);
-        if (!extraEnvironment.isEmpty()) {
-            Map<String, String> env = new LinkedHashMap<>(spec != null ? spec.environment() : System.getenv());
-            for (Map.Entry<String, String> e : extraEnvironment.entrySet()) {
-                if (e.getValue() == null) {
-                    env.remove(e.getKey());
-                } else {
-                    env.put(e.getKey(), e.getValue());
-                }
-            }
-            b.environment(env);
+        ChildFD in = inputFile != null ? ChildFD.readFrom(inputFile) : inputBytes != null ? ChildFD.parentWrites()
+                : ChildFD.devNull();
+        ChildFD out = childFD(stdout, stdoutFile, 1);
+        ChildFD err = childFD(stderr, stderrFile, 2);
+        SpecKey key = new SpecKey(argv, spec, extraEnvironment.isEmpty() ? Map.of() : new LinkedHashMap<>(extraEnvironment),
+                directory, in, out, err);
+        ProcessSpec built = SPECS.get(key);
+        if (built == null) {
+            built = key.build();
+            SPECS.put(key, built);
         }
-        if (directory != null) b.directory(directory);
-        if (spec == null || !spec.newSession()) b.processGroup(0);
-        b.childFD(0, inputFile != null ? ChildFD.readFrom(inputFile) : inputBytes != null ? ChildFD.parentWrites()
-                : ChildFD.devNull());
-        b.childFD(1, childFD(stdout, stdoutFile, 1));
-        b.childFD(2, childFD(stderr, stderrFile, 2));
-        ProcessSpec built = b.build();
         CommandRun.Settings s = new CommandRun.Settings(argv, inputBytes, timeout, gracePeriod,
                 stdout == Sink.CAPTURE, stderr == Sink.CAPTURE, captureLimit, outputLines, errorLines, stderr == Sink.MERGE);
         return CommandRun.start(SharedReactor.get(), built, s);
     }
+
+    /**
+     * Everything the child's spec is made of. Specs are immutable and the JVM's environment never
+     * changes, so one spec (and its native form, encoded on its first spawn) serves every run of an
+     * equal key: a loop of {@code Command.of("true").run()} builds and encodes its spec once.
+     */
+    private record SpecKey(List<String> argv, ProcessSpec base, Map<String, String> extraEnvironment, Path directory,
+                           ChildFD in, ChildFD out, ChildFD err) {
+        ProcessSpec build() {
+            ProcessSpec.Builder b = base != null ? base.toBuilder() : ProcessSpec.command(argv);
+            if (!extraEnvironment.isEmpty()) {
+                Map<String, String> env = new LinkedHashMap<>(base != null ? base.environment() : System.getenv());
+                for (Map.Entry<String, String> e : extraEnvironment.entrySet()) {
+                    if (e.getValue() == null) {
+                        env.remove(e.getKey());
+                    } else {
+                        env.put(e.getKey(), e.getValue());
+                    }
+                }
+                b.environment(env);
+            }
+            if (directory != null) b.directory(directory);
+            if (base == null || !base.newSession()) b.processGroup(0);
+            return b.childFD(0, in).childFD(1, out).childFD(2, err).build();
+        }
+    }
+
+    /** The specs of the most recently run commands, at most {@link #SPEC_CACHE_SIZE}. */
+    private static final Map<SpecKey, ProcessSpec> SPECS = Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<SpecKey, ProcessSpec> eldest) {
+                    return size() > SPEC_CACHE_SIZE;
+                }
+            });
+    static final int SPEC_CACHE_SIZE = 64;
 
     private static ChildFD childFD(Sink sink, Path file, int fd) {
         switch (sink) {

@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -236,12 +238,40 @@ public final class Processes {
 
     private static ProcessSpec spec(String[] argv, String executable, Map<String, String> env, String dir, ChildFD c0,
             ChildFD c1, ChildFD c2) {
-        ProcessSpec.Builder b = ProcessSpec.command(argv).childFD(0, c0).childFD(1, c1).childFD(2, c2);
-        if (executable != null) b.executable(executable);
-        if (env != null) b.environment(env).allowEmptyEnvironmentName();
-        if (dir != null) b.directory(directory(dir));
-        return b.build();
+        SpecKey key = new SpecKey(List.of(argv), executable, env == null ? null : Map.copyOf(env), dir, c0, c1, c2);
+        ProcessSpec spec = SPECS.get(key);
+        if (spec == null) {
+            spec = key.build();
+            SPECS.put(key, spec);
+        }
+        return spec;
     }
+
+    /**
+     * What a child's spec is made of. The fd numbers of a start's pipes are usually those the previous
+     * child's pipes had (the lowest free ones), so starting the same builder again finds its spec here,
+     * already validated and with its native form encoded.
+     */
+    private record SpecKey(List<String> argv, String executable, Map<String, String> env, String dir, ChildFD c0,
+                           ChildFD c1, ChildFD c2) {
+        ProcessSpec build() {
+            ProcessSpec.Builder b = ProcessSpec.command(argv).childFD(0, c0).childFD(1, c1).childFD(2, c2);
+            if (executable != null) b.executable(executable);
+            if (env != null) b.environment(env).allowEmptyEnvironmentName();
+            if (dir != null) b.directory(directory(dir));
+            return b.build();
+        }
+    }
+
+    /** The specs of the most recent starts, at most {@link #SPEC_CACHE_SIZE}. */
+    private static final Map<SpecKey, ProcessSpec> SPECS = Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<SpecKey, ProcessSpec> eldest) {
+                    return size() > SPEC_CACHE_SIZE;
+                }
+            });
+    static final int SPEC_CACHE_SIZE = 64;
 
     /** The directory as the child's chdir sees it: C reads the name up to a NUL, as the JDK passes it. */
     private static Path directory(String dir) {
