@@ -246,6 +246,8 @@ public final class ProcessSpec {
         private boolean parentDeathSignalSet;
         private boolean cgroupSet;
         private String rlimitError;
+        /** Set only by {@link Processes}: the JDK passes an environment variable named "" on. */
+        private boolean emptyNameAllowed;
 
         private Builder(List<String> argv) {
             this.argv = argv == null ? null : new ArrayList<>(argv);
@@ -424,6 +426,12 @@ public final class ProcessSpec {
             return this;
         }
 
+        /** Lets the environment hold a variable with an empty name, as ProcessBuilder's may ("=value"). */
+        Builder allowEmptyEnvironmentName() {
+            this.emptyNameAllowed = true;
+            return this;
+        }
+
         /** Checks every value and builds the spec; IllegalArgumentException says what is wrong. */
         public ProcessSpec build() {
             if (argv == null) throw new IllegalArgumentException("argv must not be null");
@@ -451,7 +459,9 @@ public final class ProcessSpec {
                 String value = e.getValue();
                 if (name == null) throw new IllegalArgumentException("environment has a null name");
                 if (value == null) throw new IllegalArgumentException("environment variable " + name + " is null");
-                if (name.isEmpty()) throw new IllegalArgumentException("environment has an empty variable name");
+                if (name.isEmpty() && !emptyNameAllowed) {
+                    throw new IllegalArgumentException("environment has an empty variable name");
+                }
                 if (name.indexOf('=') >= 0) {
                     throw new IllegalArgumentException("environment variable name '" + name + "' contains '='");
                 }

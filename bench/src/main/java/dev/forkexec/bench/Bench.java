@@ -120,7 +120,7 @@ public final class Bench {
         boolean quick = false;
         Path out = null;
         Path cdir = Path.of("bench/target/c");
-        Set<String> only = new TreeSet<>(List.of("s1", "s2", "s3", "s4", "s5", "s6", "s7"));
+        Set<String> only = new TreeSet<>(List.of("s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10"));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick": quick = true; break;
@@ -332,8 +332,10 @@ public final class Bench {
             if (only.contains("s2")) pipesPhase(small, vfork);
             if (only.contains("s4")) latencyPhase(small);
             if (only.contains("s5")) streamPhase(small);
+            if (only.contains("s8") || only.contains("s9")) CommandBench.spawnPhase(this, small, vfork);
         }
         if (only.contains("s6")) fanoutPhase();
+        if (only.contains("s10")) CommandBench.fanoutPhase(this);
     }
 
     /** Whether an extra JVM with a touched big heap fits beside everything else running now. */

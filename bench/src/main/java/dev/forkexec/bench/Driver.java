@@ -94,6 +94,10 @@ interface Driver extends AutoCloseable {
             case "fe-subprocess": return new ForkexecSubprocessDriver();
             case "pb": return new ProcessBuilderDriver();
             case "nuprocess": return new NuProcessDriver();
+            case "fe-processes": return new ProcessApiDriver(true);
+            case "pb-start": return new ProcessApiDriver(false);
+            case "fe-command": return new ForkexecCommandDriver(false);
+            case "fe-subprocess-cmdfds": return new ForkexecCommandDriver(true);
             default: throw new IllegalArgumentException("unknown implementation " + id);
         }
     }

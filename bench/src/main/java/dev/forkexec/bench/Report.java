@@ -79,6 +79,7 @@ final class Report {
         streamTable(o);
         fanoutTable(o, "s6-bounded", "### 6a. At most " + b.cfg.fanConcurrency() + " alive at once\n\n");
         fanoutTable(o, "s6-all", "### 6b. All " + b.cfg.fanChildren() + " at once\n\n");
+        CommandBench.report(b, o);
         o.append("![spawn cost, scenarios 1–3](spawn.svg)\n");
         return o.toString();
     }
