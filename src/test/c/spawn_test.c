@@ -1,4 +1,4 @@
-// sources: spawn.c child.c clone3.c fdplan.c pidfd.c
+// sources: spawn.c child.c clone3.c fdplan.c pidfd.c pty.c
 /*
  * spawn_test.c - fe_spawn() without a JVM, so ASan, UBSan and valgrind can watch the
  * parent side: pipes, the error pipe, the plan and reaping, for both mechanisms.
