@@ -50,6 +50,14 @@ public final class ChildProcess implements ProcessTransport {
     private final Terminal terminal;
     private final PolledFd terminalFd;
     private final WriteEnd terminalInput;
+    private final FileChannel terminalChannel;
+    /**
+     * Our side asked to hang the terminal up (loseConnection, Expect.close), or the child is being
+     * torn down: its master closes as soon as both ends are done, not only once the child is reaped.
+     */
+    private volatile boolean hangUpNow;
+    /** Loop thread: both ends of the terminal are done, and its master waits for the reap to close. */
+    private boolean terminalClosePending;
     private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
     private volatile boolean readingPaused;
     /** connectionMade threw an Error: the child is gone and no callback may follow. */
@@ -83,9 +91,9 @@ public final class ChildProcess implements ProcessTransport {
             FileDescriptor descriptor = new FileDescriptor();
             NativeFd.setFd(descriptor, master);
             FileChannel channel = new FileInputStream(descriptor).getChannel();
-            Terminal t = new Terminal(master, this::toString, this::typeIntoTerminal);
-            PolledFd fd = new PolledFd(reactor, master, channel, () -> t.close(() -> PolledFd.closeQuietly(channel)));
-            this.terminal = t;
+            this.terminalChannel = channel;
+            this.terminal = new Terminal(master, this::toString, this::typeIntoTerminal);
+            PolledFd fd = new PolledFd(reactor, master, channel, this::releaseTerminal);
             this.terminalFd = fd;
             this.terminalInput = new WriteEnd(this, 0, fd, reactor, true);
             e.put(0, terminalInput);
@@ -95,6 +103,7 @@ public final class ChildProcess implements ProcessTransport {
             this.terminal = null;
             this.terminalFd = null;
             this.terminalInput = null;
+            this.terminalChannel = null;
         }
         this.ends = Collections.unmodifiableMap(e);
         this.fds = List.copyOf(f);
@@ -192,6 +201,7 @@ public final class ChildProcess implements ProcessTransport {
     @Override
     public void loseConnection() {
         if (terminalInput != null) {
+            hangUpNow = true;
             terminalInput.requestClose();
             ends.get(1).requestClose();
             return;
@@ -289,8 +299,25 @@ public final class ChildProcess implements ProcessTransport {
     /** Expect.close(): drop what is queued to the terminal and close its master now (SIGHUP to the session). */
     void hangUpTerminal() {
         if (terminalInput == null) return;
+        hangUpNow = true;
         terminalInput.abortClose();
         ends.get(1).requestClose();
+    }
+
+    /**
+     * Both ends of the terminal are done (its PolledFd calls this instead of closing the channel):
+     * close the master, unless the child still runs and our side did not ask to hang up. Then it
+     * stays open until the reap: a child that closed its fds 0-2 (the end of file we just read) but
+     * has not exited yet would otherwise get SIGHUP from the hang-up that closing the master is, and
+     * die of it instead of exiting as it meant to. Loop thread, or the spawning thread in discard().
+     */
+    private void releaseTerminal() {
+        if (status == null && !hangUpNow) {
+            terminalClosePending = true;
+            return;
+        }
+        terminalClosePending = false;
+        terminal.close(() -> PolledFd.closeQuietly(terminalChannel));
     }
 
     /** Terminal.sendInterrupt() and the like: queued behind what was written before, as any write. */
@@ -397,6 +424,7 @@ public final class ChildProcess implements ProcessTransport {
         for (FdEnd e : ends.values()) {
             if (e instanceof WriteEnd w) w.stopWrites();
         }
+        hangUpNow = true;
         if (terminalFd != null) terminalFd.forget(); // ours, not the Subprocess's
         process.close(); // closes every pipe, SIGKILLs, reaps, closes the pidfd
         exit.completeExceptionally(cause);
@@ -413,6 +441,7 @@ public final class ChildProcess implements ProcessTransport {
         for (FdEnd e : ends.values()) {
             if (e instanceof WriteEnd w) w.stopWrites();
         }
+        hangUpNow = true;
         for (PolledFd fd : fds) fd.forget();
         ExitStatus reaped;
         try {
@@ -510,6 +539,7 @@ public final class ChildProcess implements ProcessTransport {
         ExitStatus reported = s;
         call("processExited", -1, () -> protocol.processExited(reported));
         if (reactor.closing()) closeAllPipes();
+        if (terminalClosePending) releaseTerminal();
         maybeEnd();
     }
 

@@ -440,13 +440,27 @@ public final class Expect implements AutoCloseable {
     /**
      * Hangs the terminal up (pexpect's {@code close}): closes the master at once, dropping what was
      * sent and not yet taken, so the child's session gets SIGHUP; a child still running a second
-     * later gets SIGKILL. Returns once the child has ended. Idempotent.
+     * later gets SIGKILL. After the end of file the child has closed the terminal and is exiting of
+     * its own accord: it gets that second to exit first, so its exit status stays its own. Returns
+     * once the child has ended. Idempotent.
      */
     @Override
     public void close() {
-        process.hangUpTerminal();
         boolean interrupted = false;
         try {
+            if (isEof()) {
+                try {
+                    process.onExit().get(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+                    return;
+                } catch (TimeoutException stillRunning) {
+                    // a child that closed its terminal and runs on: hang up as below
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    return; // the reactor died; it ended the child itself
+                }
+            }
+            process.hangUpTerminal();
             for (int attempt = 0; attempt < 2; attempt++) {
                 try {
                     process.onExit().get(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);

@@ -23,7 +23,8 @@ import java.nio.channels.FileChannel;
  * paused read end and a finished write end: no EPOLLHUP spinning the loop). An event goes to the read
  * end on EPOLLIN, EPOLLHUP or EPOLLERR, then to the write end on EPOLLOUT, EPOLLHUP or EPOLLERR. When
  * the slave side hangs up, the read end reads on to EIO while the write end drops its queue and is
- * done; the fd closes after both. Closing the terminal's input queues VEOF as its last byte and
+ * done; the fd closes after both, and not before the child is reaped unless our side hangs up
+ * (ChildProcess.releaseTerminal says why). Closing the terminal's input queues VEOF as its last byte and
  * closes the write end once that is flushed (where a pipe's write end closes the pipe), leaving the
  * fd to the read end. The terminal's fd is closed under the {@link Terminal}'s lock, so none of its
  * ioctls can reach a reused fd number.

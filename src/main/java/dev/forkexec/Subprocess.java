@@ -45,7 +45,9 @@ import java.util.TreeMap;
  * what the terminal shows (the child's output, and the echo of what was typed) and writes what is
  * typed into it; once every slave side is closed and everything is read, a read returns -1 (the
  * kernel's EIO at that point is end-of-file). Closing it (or {@link #close()}) closes the master, so
- * the kernel hangs the terminal up and sends the child's session SIGHUP. {@link #terminal()} and {@link #resizeTerminal} control
+ * the kernel hangs the terminal up and sends the child's session SIGHUP: after the end of file,
+ * {@link #waitFor()} first, since a child that has closed the terminal may not have exited yet, and
+ * would die of that SIGHUP. {@link #terminal()} and {@link #resizeTerminal} control
  * the terminal.
  *
  * <pre>{@code

@@ -185,6 +185,14 @@ class ExpectTest {
     }
 
     @Test
+    void closeAfterTheEndOfFileLetsTheChildExitWithItsOwnStatus() throws Exception {
+        Expect e = spawn(ProcessSpec.command("sh", "-c", "exec 0<&- 1>&- 2>&-; sleep 0.3; exit 7").usePTY().build());
+        e.expectEof(WAIT);
+        e.close();
+        assertEquals(ExitStatus.exited(7), e.exitStatus().orElseThrow());
+    }
+
+    @Test
     void expectNeedsASpecWithATerminal() {
         IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
                 () -> Expect.spawn(rt.reactor(), ProcessSpec.command("true").build()));

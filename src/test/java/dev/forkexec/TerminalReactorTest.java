@@ -175,6 +175,22 @@ class TerminalReactorTest {
     }
 
     @Test
+    void aChildThatClosesItsTerminalBeforeExitingExitsAsItMeantTo() throws Exception {
+        // The end of file comes while the child still runs: closing the master then would hang the
+        // terminal up and kill the child with SIGHUP (GNU cat closes 0-2 just before exiting, so this
+        // struck cat + closeStdin about once in a hundred). The master stays open until the reap.
+        RecordingProtocol p = new RecordingProtocol();
+        ChildProcess c = spawn(p, ProcessSpec.command("sh", "-c", "echo bye; exec 0<&- 1>&- 2>&-; sleep 0.3; exit 7")
+                .usePTY().build());
+        await(p.lost(1));
+        assertTrue(c.terminal().isOpen(), "the master is kept until the child is reaped");
+        assertExited(7, p.awaitEnded());
+        assertEquals("bye\r\n", p.string(1));
+        assertFalse(c.terminal().isOpen(), "released with the child");
+        p.assertWellFormed(Set.of(1));
+    }
+
+    @Test
     void loseConnectionClosesTheMasterAndTheSessionGetsSighup() throws Exception {
         RecordingProtocol p = new RecordingProtocol();
         ChildProcess c = spawn(p, ProcessSpec.command("sleep", "100").usePTY().build());
