@@ -25,10 +25,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Each implementation runs in a worker JVM of its own (the same flags for all), kept alive for
  * the whole run and sent one command per measurement, so the rounds interleave the implementations,
  * starting at a rotating position; round 0 is a warm-up and is dropped; each figure is the median
- * over the other rounds. Separate JVMs also keep one library's threads, garbage and fd handling
- * out of another's figures: in a first version that shared one JVM, a forkexec {@code cat} was once
- * killed by a signal after pty4j had run (pty4j closes its master and pipe fds from several threads;
- * the cause was not pinned down).
+ * over the other rounds. Separate JVMs also keep one library's threads, garbage and JIT work out of
+ * another's figures.
  *
  * <pre>
  *   java -cp bench/target/forkexec-bench.jar dev.forkexec.bench.TerminalBench [--quick] [--out DIR]
