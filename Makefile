@@ -25,7 +25,8 @@ jar:
 test:
 	$(MVN) verify
 
-# The benchmark: forkexec vs ProcessBuilder, NuProcess and C (README.md, "Benchmark"). A separate Maven
+# The benchmark: forkexec vs ProcessBuilder, NuProcess and C (README.md, "Benchmark"), then on
+# pseudo-terminals vs pty4j (TerminalBench, docs/bench/terminals.md). A separate Maven
 # project (bench/pom.xml), so `make test` never builds or runs it: the main jar is installed into
 # the local repository first, then bench/ (its Java and bench/c/*.c) is built against it.
 bench-build:
@@ -35,10 +36,12 @@ bench-build:
 # Full run (several minutes; wants a quiet machine): prints the tables, writes docs/bench/.
 bench: bench-build
 	java -jar bench/target/forkexec-bench.jar --cdir bench/target/c --out docs/bench
+	java -cp bench/target/forkexec-bench.jar dev.forkexec.bench.TerminalBench --out docs/bench
 
 # Reduced run (under two minutes): prints the tables, writes bench/target/quick/ only.
 bench-quick: bench-build
 	java -jar bench/target/forkexec-bench.jar --quick --cdir bench/target/c --out bench/target/quick
+	java -cp bench/target/forkexec-bench.jar dev.forkexec.bench.TerminalBench --quick --out bench/target/quick
 
 # The long reliability runs (20,000 spawns from 8 threads, 100 rounds of 32 simultaneous spawns,
 # 5,000 random fd maps, 1,000 writer children), then their figures.

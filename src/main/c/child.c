@@ -23,9 +23,11 @@
  *    9. chdir                      after 6, so the new user must be able to reach the directory
  *   10. the fd plan                after 9: nothing before it needs the map's fds, and the
  *                                  error pipe it may move is used by every failing step
- *   11. close the other fds        after 10: the plan reads parent fds this pass removes
- *   12. unblock signals            last before exec: the parent blocked them all around clone
- *   13. execve each candidate      EACCES is more telling than ENOENT; other errors stop
+ *   11. controlling terminal       after 10, when the fd is the new terminal's slave, and 3,
+ *                                  since only a session leader without one may take it
+ *   12. close the other fds        after 10: the plan reads parent fds this pass removes
+ *   13. unblock signals            last before exec: the parent blocked them all around clone
+ *   14. execve each candidate      EACCES is more telling than ENOENT; other errors stop
  *
  * A failing step writes (step, errno, detail) to the close-on-exec error pipe and exits
  * with 127; the parent reads that pipe to EOF (EOF means the exec happened).
@@ -33,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <stdint.h>
@@ -40,6 +43,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "pty.h"
 
 #define KERNEL_NSIG 64
 #define KERNEL_SIGSET_SIZE 8
@@ -128,7 +132,7 @@ CHILD_CODE static void set_niceness(struct fe_child *c) {
  * The kernel sends the signal when the thread that created us exits (spawns that ask for it
  * come from a thread that lives as long as the JVM). If the parent died before prctl took
  * effect we were re-parented and would never get it: deliver it now (it stays pending until
- * step 12 unblocks it).
+ * step 13 unblocks it).
  */
 CHILD_CODE static void set_parent_death_signal(struct fe_child *c) {
     if (syscall(SYS_prctl, PR_SET_PDEATHSIG, (unsigned long)c->req->pdeathsig, 0UL, 0UL, 0UL) < 0)
@@ -168,6 +172,15 @@ CHILD_CODE static void apply_fd_plan(struct fe_child *c) {
         if (r < 0) child_fail(c, FE_STEP_FD, errno, op->kind == FE_FDOP_ASIDE ? -1 : op->dst);
         if (op->kind == FE_FDOP_ASIDE && op->src == c->errfd) c->errfd = op->dst;
     }
+}
+
+/*
+ * TIOCSCTTY: the terminal (opened O_NOCTTY by the parent) becomes our controlling terminal, so
+ * /dev/tty works, ^C reaches the foreground group and the kernel hangs the session up when the
+ * master closes. Argument 0: never steal a terminal that is another session's.
+ */
+CHILD_CODE static void take_controlling_terminal(struct fe_child *c) {
+    if (syscall(SYS_ioctl, c->ctty, TIOCSCTTY, 0UL) < 0) child_fail(c, FE_STEP_PTY, errno, FE_PTY_CTTY);
 }
 
 CHILD_CODE static int is_kept(const struct fe_fdplan *plan, int fd) {
@@ -276,6 +289,7 @@ CHILD_CODE int fe_child_main(void *arg) {
     if (r->set_umask) syscall(SYS_umask, r->umask); /* cannot fail */
     change_directory(c);
     apply_fd_plan(c);
+    if (c->ctty >= 0) take_controlling_terminal(c);
     close_other_fds(c);
     unblock_signals();
     exec_program(c);

@@ -16,6 +16,7 @@ struct fe_child {
     int maxfd;        /* RLIMIT_NOFILE, for the last-resort close loop */
     int cgroup_procs; /* cgroup.procs to join by writing "0" (when clone3 could not place us), or -1 */
     pid_t parent;     /* the parent's pid, to notice it died before PR_SET_PDEATHSIG took effect */
+    int ctty;         /* the child fd of a new terminal to take as controlling terminal, or -1 */
 };
 
 /* The record a failing step writes to the error pipe before the child exits 127. */

@@ -8,6 +8,11 @@
  * probe finds CLONE_VM does not really share memory (qemu-user, some sandboxes). It then
  * reads the error pipe to EOF: EOF means the exec happened; a record means the child
  * failed and is reaped here, every fd made for it closed.
+ *
+ * A map with FE_FD_PTY_SLAVE entries gets one new pseudo-terminal, opened here with its size
+ * and mode set on the slave before the clone (pty.c): the slave is those entries' one source,
+ * closed in the parent right after the clone like every source (while we held it, the master
+ * would never see the child's side hang up), and the master is returned.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +34,7 @@
 #include "clone3.h"
 #include "fdplan.h"
 #include "pidfd.h"
+#include "pty.h"
 #include "spawn.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -223,8 +229,11 @@ static int failed(struct fe_spawn_result *res, int step, int err, int detail) {
     return -1;
 }
 
-/* Whether make_sources opened entry i's source, so it is ours to close: not inherited, not shared. */
-static int owns_source(const struct fe_fd *f) { return f->kind != FE_FD_INHERIT && f->kind != FE_FD_SAME_AS; }
+/* Whether make_sources opened entry i's source, so it is ours to close: not inherited, not shared
+   (the terminal's slave is shared by its entries and closed on its own). */
+static int owns_source(const struct fe_fd *f) {
+    return f->kind != FE_FD_INHERIT && f->kind != FE_FD_SAME_AS && f->kind != FE_FD_PTY_SLAVE;
+}
 
 static int open_flags(int kind) {
     switch (kind) {
@@ -248,12 +257,21 @@ static int make_pipe(const struct fe_spawn_req *req, struct fe_spawn_result *res
     return 0;
 }
 
+/* The spawn's terminal, on its first FE_FD_PTY_SLAVE entry; the master goes to the result. */
+static int make_pty(const struct fe_spawn_req *req, struct fe_spawn_result *res, int *slave) {
+    int op;
+    int err = fe_pty_open(req->pty_columns, req->pty_rows, req->pty_mode, req->nonblocking, &res->pty_master, slave,
+                          &op);
+    return err != 0 ? failed(res, FE_STEP_PTY, err, op) : 0;
+}
+
 /*
  * What each child fd becomes, in the parent, just before the clone: pipes and files are born
  * close-on-exec (only our end of a pipe may be non-blocking); inherited fds are checked to be
- * open; a SAME_AS entry takes the source of the entry it names, so 2>&1 shares one pipe.
+ * open; a SAME_AS entry takes the source of the entry it names, so 2>&1 shares one pipe; the
+ * terminal's entries all take its slave (*slave, opened on the first of them).
  */
-static int make_sources(const struct fe_spawn_req *req, struct fe_spawn_result *res, int *sources) {
+static int make_sources(const struct fe_spawn_req *req, struct fe_spawn_result *res, int *sources, int *slave) {
     for (int i = 0; i < req->nfds; i++) {
         const struct fe_fd *f = &req->fds[i];
         switch (f->kind) {
@@ -267,6 +285,10 @@ static int make_sources(const struct fe_spawn_req *req, struct fe_spawn_result *
             break;
         case FE_FD_SAME_AS:
             break; /* below, once every other source exists */
+        case FE_FD_PTY_SLAVE:
+            if (*slave < 0 && make_pty(req, res, slave) < 0) return -1;
+            sources[i] = *slave;
+            break;
         default: {
             const char *path = f->kind == FE_FD_DEV_NULL ? "/dev/null" : req->fd_paths[i];
             int fd = open(path, open_flags(f->kind) | O_CLOEXEC | O_NOCTTY, 0666);
@@ -320,14 +342,25 @@ void fe_spawn_discard(struct fe_spawn_result *res, int nfds) {
     fe_pidfd_signal(res->pidfd, SIGKILL);
     reap(res->pidfd);
     close_fd(&res->pidfd);
+    close_fd(&res->pty_master);
     for (int i = 0; i < nfds; i++) close_fd(&res->parent_ends[i]);
+}
+
+/* The child fd that becomes the controlling terminal: the lowest one of the terminal, or -1. */
+static int ctty_fd(const struct fe_spawn_req *req) {
+    int fd = -1;
+    for (int i = 0; i < req->nfds; i++)
+        if (req->fds[i].kind == FE_FD_PTY_SLAVE && (fd < 0 || req->fds[i].child_fd < fd)) fd = req->fds[i].child_fd;
+    return fd;
 }
 
 int fe_spawn(const struct fe_spawn_req *req, struct fe_spawn_result *res) {
     int n = req->nfds;
     int err_read = -1, err_write = -1; /* the error pipe */
     int cgroup_fd = -1, cgroup_procs = -1;
+    int pty_slave = -1;
     res->pid = -1;
+    res->pty_master = -1;
     res->pidfd = -1;
     res->step = FE_STEP_NONE;
     res->err = 0;
@@ -346,7 +379,7 @@ int fe_spawn(const struct fe_spawn_req *req, struct fe_spawn_result *res) {
         sources[i] = -1;
         child_fds[i] = req->fds[i].child_fd;
     }
-    if (make_sources(req, res, sources) < 0) goto out;
+    if (make_sources(req, res, sources, &pty_slave) < 0) goto out;
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0) {
         failed(res, FE_STEP_PIPE, errno, -1);
@@ -361,7 +394,7 @@ int fe_spawn(const struct fe_spawn_req *req, struct fe_spawn_result *res) {
     if (req->cgroup != NULL && open_cgroup(req, res, &cgroup_fd) < 0) goto out;
     struct rlimit lim;
     struct fe_child c = {.req = req, .plan = &plan, .errfd = err_write, .maxfd = 65536, .cgroup_procs = -1,
-                         .parent = getpid()};
+                         .parent = getpid(), .ctty = ctty_fd(req)};
     if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < INT32_MAX)
         c.maxfd = (int)lim.rlim_cur;
 
@@ -381,6 +414,7 @@ int fe_spawn(const struct fe_spawn_req *req, struct fe_spawn_result *res) {
         goto out;
     }
     close_sources(req, sources);
+    close_fd(&pty_slave); /* now, not after the exec: the child has its own copy */
     close_fd(&err_write);
 
     struct fe_child_error record;
@@ -395,12 +429,15 @@ int fe_spawn(const struct fe_spawn_req *req, struct fe_spawn_result *res) {
     rc = 0;
 out:
     if (sources != NULL) close_sources(req, sources);
+    close_fd(&pty_slave);
     close_fd(&err_read);
     close_fd(&err_write);
     close_fd(&cgroup_fd);
     close_fd(&cgroup_procs);
-    if (rc < 0)
+    if (rc < 0) {
         for (int i = 0; i < n; i++) close_fd(&res->parent_ends[i]);
+        close_fd(&res->pty_master);
+    }
     free(sources);
     free(child_fds);
     free(plan.ops);

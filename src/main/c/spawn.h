@@ -20,7 +20,8 @@ enum fe_fd_kind {
     FE_FD_WRITE_TO = 4,      /* the file at path, O_WRONLY | O_CREAT | O_TRUNC, 0666 & ~umask */
     FE_FD_APPEND_TO = 5,     /* the file at path, O_WRONLY | O_CREAT | O_APPEND */
     FE_FD_DEV_NULL = 6,      /* /dev/null, O_RDWR */
-    FE_FD_SAME_AS = 7        /* the same open file as the entry whose index is in arg (never another SAME_AS) */
+    FE_FD_SAME_AS = 7,       /* the same open file as the entry whose index is in arg (never another SAME_AS) */
+    FE_FD_PTY_SLAVE = 8      /* the slave of the spawn's one new pseudo-terminal (every such entry shares it) */
 };
 
 /* Steps that can fail; reported with an errno (SpawnException.step()). */
@@ -42,7 +43,8 @@ enum fe_step {
     FE_STEP_NICE = 14,
     FE_STEP_PDEATHSIG = 15,
     FE_STEP_CGROUP = 16,
-    FE_STEP_NO_NEW_PRIVS = 17
+    FE_STEP_NO_NEW_PRIVS = 17,
+    FE_STEP_PTY = 18 /* detail: enum fe_pty_op */
 };
 
 /* How the child is created. */
@@ -89,16 +91,19 @@ struct fe_spawn_req {
     int pdeathsig;                 /* PR_SET_PDEATHSIG; 0: none */
     int no_new_privs;              /* PR_SET_NO_NEW_PRIVS */
     const char *cgroup;            /* a cgroup v2 directory to start the child in, or NULL */
+    int pty_columns, pty_rows;     /* the terminal's size, for FE_FD_PTY_SLAVE entries */
+    int pty_mode;                  /* FE_PTY_NO_ECHO | FE_PTY_RAW (pty.h) */
 };
 
 struct fe_spawn_result {
     pid_t pid;
     int pidfd;
     int *parent_ends; /* caller-provided, nfds entries: our end of each pipe, -1 for the others */
+    int pty_master;   /* the terminal's master when the map has FE_FD_PTY_SLAVE entries, else -1 */
     int step;         /* enum fe_step; FE_STEP_NONE on success */
     int err;          /* errno of the failed step */
     int detail;       /* exec: index of the candidate the errno belongs to; fd, pipe, open: the child fd;
-                         rlimit: the index into rlimits; else -1 */
+                         rlimit: the index into rlimits; pty: enum fe_pty_op; else -1 */
 };
 
 /* Chooses the mechanism once per process; returns the one in force. */
@@ -110,7 +115,7 @@ void fe_spawn_use_clone3(int on);
 /* 0 on success (pid, pidfd, parent_ends set); -1 with step/err/detail set, nothing left behind. */
 int fe_spawn(const struct fe_spawn_req *req, struct fe_spawn_result *res);
 
-/* Undoes a successful fe_spawn the caller cannot hand on: SIGKILL, reap, close every fd. */
+/* Undoes a successful fe_spawn the caller cannot hand on: SIGKILL, reap, close every fd (the master too). */
 void fe_spawn_discard(struct fe_spawn_result *res, int nfds);
 
 /* How many children each mechanism started (index: enum fe_mechanism). */

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include "dev_forkexec_internal_NativeSpawn.h"
+#include "pty.h"
 #include "spawn.h"
 
 #define JAVA(name) dev_forkexec_internal_NativeSpawn_##name
@@ -44,6 +45,16 @@ SAME(FE_FD_WRITE_TO, FD_WRITE_TO);
 SAME(FE_FD_APPEND_TO, FD_APPEND_TO);
 SAME(FE_FD_DEV_NULL, FD_DEV_NULL);
 SAME(FE_FD_SAME_AS, FD_SAME_AS);
+SAME(FE_FD_PTY_SLAVE, FD_PTY_SLAVE);
+SAME(FE_STEP_PTY, STEP_PTY);
+SAME(FE_PTY_NO_ECHO, PTY_NO_ECHO);
+SAME(FE_PTY_RAW, PTY_RAW);
+SAME(FE_PTY_OPEN, PTY_OP_OPEN);
+SAME(FE_PTY_UNLOCK, PTY_OP_UNLOCK);
+SAME(FE_PTY_PEER, PTY_OP_PEER);
+SAME(FE_PTY_WINSIZE, PTY_OP_WINSIZE);
+SAME(FE_PTY_TERMIOS, PTY_OP_TERMIOS);
+SAME(FE_PTY_CTTY, PTY_OP_CTTY);
 
 /* ResourceLimit's codes (NativeSpawn.LIMIT_*) to the kernel's RLIMIT_* numbers. */
 static const int RLIMITS[] = {
@@ -100,7 +111,7 @@ JNIEXPORT jlong JNICALL Java_dev_forkexec_internal_NativeSpawn_spawnCount(JNIEnv
     return fe_spawn_count(mechanism);
 }
 
-/* The packed result: R_STEP, R_ERRNO, R_DETAIL, R_PID, R_PIDFD, then one parent end per entry. */
+/* The packed result: R_STEP, R_ERRNO, R_DETAIL, R_PID, R_PIDFD, R_PTY_MASTER, then one parent end per entry. */
 static jintArray pack(JNIEnv *env, const struct fe_spawn_result *res, int nfds) {
     jsize size = JAVA(R_ENDS) + (res->step == FE_STEP_NONE ? nfds : 0);
     jintArray out = (*env)->NewIntArray(env, size);
@@ -111,6 +122,7 @@ static jintArray pack(JNIEnv *env, const struct fe_spawn_result *res, int nfds) 
     head[JAVA(R_DETAIL)] = res->detail;
     head[JAVA(R_PID)] = res->pid;
     head[JAVA(R_PIDFD)] = res->pidfd;
+    head[JAVA(R_PTY_MASTER)] = res->pty_master;
     (*env)->SetIntArrayRegion(env, out, 0, JAVA(R_ENDS), head);
     if (size > JAVA(R_ENDS)) (*env)->SetIntArrayRegion(env, out, JAVA(R_ENDS), nfds, res->parent_ends);
     return out;
@@ -130,7 +142,7 @@ static int has_path(int kind) { return kind == FE_FD_READ_FROM || kind == FE_FD_
 /* Checks what the C side relies on: kinds known, SAME_AS naming an earlier-resolved non-SAME_AS entry. */
 static int valid_map(const struct fe_fd *map, int n) {
     for (int i = 0; i < n; i++) {
-        if (map[i].kind < FE_FD_INHERIT || map[i].kind > FE_FD_SAME_AS) return 0;
+        if (map[i].kind < FE_FD_INHERIT || map[i].kind > FE_FD_PTY_SLAVE) return 0;
         if (map[i].kind == FE_FD_SAME_AS &&
             (map[i].arg < 0 || map[i].arg >= n || map[map[i].arg].kind == FE_FD_SAME_AS))
             return 0;
@@ -241,6 +253,9 @@ JNIEXPORT jintArray JNICALL Java_dev_forkexec_internal_NativeSpawn_spawn(JNIEnv 
     req->pdeathsig = h[JAVA(H_PDEATHSIG)];
     req->no_new_privs = (flags & JAVA(FLAG_NO_NEW_PRIVS)) != 0;
     req->cgroup = cgroup;
+    req->pty_columns = h[JAVA(H_PTY_COLUMNS)];
+    req->pty_rows = h[JAVA(H_PTY_ROWS)];
+    req->pty_mode = h[JAVA(H_PTY_MODE)];
 
     struct fe_spawn_result res = {.parent_ends = b->parent_ends};
     fe_spawn(req, &res);

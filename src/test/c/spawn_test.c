@@ -1,4 +1,4 @@
-// sources: spawn.c child.c clone3.c fdplan.c pidfd.c
+// sources: spawn.c child.c clone3.c fdplan.c pidfd.c pty.c
 /*
  * spawn_test.c - fe_spawn() without a JVM, so ASan, UBSan and valgrind can watch the
  * parent side: pipes, the error pipe, the plan and reaping, for both mechanisms.
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "pidfd.h"
+#include "pty.h"
 #include "spawn.h"
 
 static int failures;
@@ -234,6 +235,44 @@ static void cgroup_placement(int clone3) {
     rmdir(dir);
 }
 
+/* A terminal on fds 0-2 (a new session): its size, name and mode reach the child, EIO ends it. */
+static void terminal_spawns(void) {
+    int before = open_fds();
+    char *argv[] = {"sh", "-c", "stty size; tty; stty -a | grep -c -- '-icanon'; exit 4", NULL};
+    char *paths[] = {"/bin/sh", NULL};
+    struct fe_fd map[] = {{0, FE_FD_PTY_SLAVE, 0}, {1, FE_FD_PTY_SLAVE, 0}, {2, FE_FD_PTY_SLAVE, 0}};
+    int ends[3];
+    struct fe_spawn_result res = {.parent_ends = ends};
+    struct fe_spawn_req req = {.argv = argv, .envp = ENVP, .paths = paths, .nfds = 3, .fds = map, .ngroups = -1,
+                               .new_session = 1, .pty_columns = 100, .pty_rows = 30, .pty_mode = FE_PTY_RAW};
+    CHECK(fe_spawn(&req, &res) == 0, "spawn on a terminal failed: step %d errno %d detail %d", res.step, res.err,
+          res.detail);
+    if (res.step != FE_STEP_NONE) return;
+    CHECK(res.pty_master >= 0 && ends[0] == -1 && ends[1] == -1 && ends[2] == -1, "master %d, ends %d %d %d",
+          res.pty_master, ends[0], ends[1], ends[2]);
+    char out[256] = {0};
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof out - 1 && (n = read(res.pty_master, out + got, sizeof out - 1 - got)) > 0) got += (size_t)n;
+    CHECK(errno == EIO, "the terminal ended with errno %d, not EIO", errno);
+    int pts = -1;
+    CHECK(fe_pty_number(res.pty_master, &pts) == 0, "TIOCGPTN");
+    char want[128];
+    snprintf(want, sizeof want, "30 100\n/dev/pts/%d\n1\n", pts); /* raw mode: no \r added */
+    CHECK(strcmp(out, want) == 0, "the terminal showed '%s', wanted '%s'", out, want);
+    CHECK(reap(res.pidfd) == ((CLD_EXITED << 8) | 4), "exit status");
+    close(res.pty_master);
+    CHECK(open_fds() == before, "fds leaked: %d before, %d after", before, open_fds());
+
+    /* Without a new session the child may not take the terminal: step pty (TIOCSCTTY), nothing left. */
+    req.new_session = 0;
+    CHECK(fe_spawn(&req, &res) == -1 && res.step == FE_STEP_PTY && res.err == EPERM && res.detail == FE_PTY_CTTY,
+          "TIOCSCTTY outside a new session: step %d errno %d detail %d", res.step, res.err, res.detail);
+    CHECK(res.pty_master == -1, "a failed spawn returned a master");
+    CHECK(open_fds() == before, "fds leaked by the failed spawn: %d before, %d after", before, open_fds());
+    CHECK(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD, "a child was left unreaped");
+}
+
 static void run_all(const char *mechanism) {
     printf("spawn_test: mechanism %s\n", mechanism);
     echo_through_a_pipe();
@@ -243,6 +282,7 @@ static void run_all(const char *mechanism) {
     process_options_reach_the_child();
     cgroup_placement(1);
     cgroup_placement(0);
+    terminal_spawns();
 }
 
 /* FORKEXEC_EXPECT_MECHANISM=fork under valgrind, which runs CLONE_VM|CLONE_VFORK as a fork: the probe must notice. */

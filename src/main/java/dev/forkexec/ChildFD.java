@@ -13,7 +13,9 @@ import java.util.Objects;
  *   <li>{@link #inherit(int)} is Twisted's integer: the child's fd becomes a copy of a parent fd;
  *   <li>{@link #readFrom(Path)}, {@link #writeTo(Path)}, {@link #appendTo(Path)} and {@link #devNull()}
  *       redirect to a file, as a shell's {@code <}, {@code >}, {@code >>} and {@code /dev/null} do;
- *   <li>{@link #sameAs(int)} makes the fd share another entry's open file, as a shell's {@code 2>&1}.
+ *   <li>{@link #sameAs(int)} makes the fd share another entry's open file, as a shell's {@code 2>&1};
+ *   <li>{@link Kind#TERMINAL}, the slave side of the child's pseudo-terminal, is what fds 0, 1 and 2
+ *       of a spec built with {@link ProcessSpec.Builder#usePTY()} hold; there is no factory for it.
  * </ul>
  *
  * <p>Files are opened by the parent, close-on-exec, just before the spawn and closed in the parent
@@ -40,12 +42,20 @@ public final class ChildFD {
         /** {@code /dev/null}, read-write. */
         DEV_NULL,
         /** The same open file as another child fd of the map. */
-        SAME_AS
+        SAME_AS,
+        /**
+         * The slave side of the child's pseudo-terminal. {@link ProcessSpec.Builder#usePTY()} puts it
+         * on fds 0, 1 and 2; it is never set by hand (a spec without usePTY rejects it), and the
+         * parent's end is the terminal's master, not a pipe.
+         */
+        TERMINAL
     }
 
     private static final ChildFD READS = new ChildFD(Kind.PARENT_READS, -1, null);
     private static final ChildFD WRITES = new ChildFD(Kind.PARENT_WRITES, -1, null);
     private static final ChildFD DEV_NULL = new ChildFD(Kind.DEV_NULL, -1, null);
+    /** The terminal's slave: the entry usePTY() puts on fds 0, 1 and 2. */
+    static final ChildFD TERMINAL = new ChildFD(Kind.TERMINAL, -1, null);
 
     private final Kind kind;
     private final int fd;
@@ -147,7 +157,8 @@ public final class ChildFD {
 
     /**
      * Twisted's notation for the first three ({@code 'r'}, {@code 'w'}, the parent fd), a shell's for
-     * the rest: {@code < /in}, {@code > /out}, {@code >> /log}, {@code /dev/null}, {@code &1}.
+     * the rest: {@code < /in}, {@code > /out}, {@code >> /log}, {@code /dev/null}, {@code &1}; the
+     * terminal is {@code pty}.
      */
     @Override
     public String toString() {
@@ -159,6 +170,7 @@ public final class ChildFD {
             case WRITE_TO: return "> " + path;
             case APPEND_TO: return ">> " + path;
             case DEV_NULL: return "/dev/null";
+            case TERMINAL: return "pty";
             default: return "&" + fd;
         }
     }

@@ -1,7 +1,10 @@
 package dev.forkexec;
 
 import dev.forkexec.internal.NativeEpoll;
+import dev.forkexec.internal.NativeFd;
 import dev.forkexec.internal.Signals;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -27,7 +30,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Inside, each child fd is one {@link FdEnd}: a {@link ReadEnd} for a {@code parentReads()} pipe,
  * a {@link WriteEnd} for a {@code parentWrites()} one, each going through the {@link PolledFd} that
- * holds the fd's poll registration. This class maps the transport's calls onto those ends and owns
+ * holds the fd's poll registration. A terminal ({@code usePTY}) is one non-blocking master fd, one
+ * {@code PolledFd}, with a write end as child fd 0 (what is typed) and a read end as child fd 1 (what
+ * the terminal shows; EIO once every slave side is closed is its end of file). This class maps the transport's calls onto those ends and owns
  * the child's life: the pidfd, reaping, and processEnded once reaped with every end closed.
  */
 public final class ChildProcess implements ProcessTransport {
@@ -41,6 +46,18 @@ public final class ChildProcess implements ProcessTransport {
     private final Map<Integer, FdEnd> ends;
     /** The fds behind {@link #ends}, each once. */
     private final List<PolledFd> fds;
+    /** With usePTY: the terminal, its one fd (both ends), and its input end (child fd 0); else null. */
+    private final Terminal terminal;
+    private final PolledFd terminalFd;
+    private final WriteEnd terminalInput;
+    private final FileChannel terminalChannel;
+    /**
+     * Our side asked to hang the terminal up (loseConnection, Expect.close), or the child is being
+     * torn down: its master closes as soon as both ends are done, not only once the child is reaped.
+     */
+    private volatile boolean hangUpNow;
+    /** Loop thread: both ends of the terminal are done, and its master waits for the reap to close. */
+    private boolean terminalClosePending;
     private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
     private volatile boolean readingPaused;
     /** connectionMade threw an Error: the child is gone and no callback may follow. */
@@ -67,6 +84,26 @@ public final class ChildProcess implements ProcessTransport {
             boolean parentReads = process.spec().childFDs().get(childFD).kind() == ChildFD.Kind.PARENT_READS;
             e.put(childFD, parentReads ? new ReadEnd(this, childFD, fd, reactor) : new WriteEnd(this, childFD, fd, reactor));
             f.add(fd);
+        }
+        int master = process.takePtyMaster();
+        if (master >= 0) {
+            // One non-blocking fd, one registration: input typed as child fd 0, output read as child fd 1.
+            FileDescriptor descriptor = new FileDescriptor();
+            NativeFd.setFd(descriptor, master);
+            FileChannel channel = new FileInputStream(descriptor).getChannel();
+            this.terminalChannel = channel;
+            this.terminal = new Terminal(master, this::toString, this::typeIntoTerminal);
+            PolledFd fd = new PolledFd(reactor, master, channel, this::releaseTerminal);
+            this.terminalFd = fd;
+            this.terminalInput = new WriteEnd(this, 0, fd, reactor, true);
+            e.put(0, terminalInput);
+            e.put(1, new ReadEnd(this, 1, fd, reactor));
+            f.add(fd);
+        } else {
+            this.terminal = null;
+            this.terminalFd = null;
+            this.terminalInput = null;
+            this.terminalChannel = null;
         }
         this.ends = Collections.unmodifiableMap(e);
         this.fds = List.copyOf(f);
@@ -109,12 +146,36 @@ public final class ChildProcess implements ProcessTransport {
         w.write(data, false);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>On a terminal ({@code usePTY}): 0 types VEOF and closes the input, as {@link #closeStdin()}
+     * describes; 1 stops reading what the terminal shows; 2 does nothing (the terminal's output all
+     * arrives as child fd 1).
+     */
     @Override
     public void closeChildFD(int childFD) {
+        if (childFD == 0 && terminalInput != null) {
+            ByteBuffer eof = terminal.eofIfOpen();
+            try {
+                if (eof != null) terminalInput.write(eof, true);
+            } catch (IllegalStateException closedAlready) {
+                return; // closed by this side before: closing again does nothing
+            }
+        }
         FdEnd e = ends.get(childFD);
         if (e != null) e.requestClose();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>On a terminal ({@code usePTY}) this types the terminal's end-of-file character (VEOF, as it
+     * is set at this moment) after what is queued, then takes no more writes; the terminal stays open
+     * for its output. VEOF is an end of file for the child only in canonical mode and at the start of
+     * a line (see {@link Terminal#sendEof()}); {@link Terminal#sendEof()} types it and keeps the input
+     * open.
+     */
     @Override
     public void closeStdin() {
         closeChildFD(0);
@@ -130,8 +191,21 @@ public final class ChildProcess implements ProcessTransport {
         closeChildFD(2);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>On a terminal: flushes what is queued (no VEOF is typed), stops reading (the protocol hears
+     * {@code childConnectionLost(1)}), then closes the master, so the kernel hangs the terminal up
+     * and the child's session gets SIGHUP.
+     */
     @Override
     public void loseConnection() {
+        if (terminalInput != null) {
+            hangUpNow = true;
+            terminalInput.requestClose();
+            ends.get(1).requestClose();
+            return;
+        }
         closeStdin();
         closeStderr();
         closeStdout();
@@ -200,6 +274,55 @@ public final class ChildProcess implements ProcessTransport {
     @Override
     public CompletableFuture<ExitStatus> onExit() {
         return exit.copy();
+    }
+
+    /**
+     * The child's terminal (window size, echo and raw mode, control characters, foreground process
+     * group); IllegalStateException for a child started without {@link ProcessSpec.Builder#usePTY()}.
+     */
+    public Terminal terminal() {
+        if (terminal == null) {
+            throw new IllegalStateException(this + " has no terminal: spawn it with ProcessSpec.Builder.usePTY()");
+        }
+        return terminal;
+    }
+
+    /**
+     * Sets the terminal's window size ({@code TIOCSWINSZ}); the kernel sends SIGWINCH to its
+     * foreground process group. IllegalStateException for a child without a terminal, or once the
+     * terminal was released; IllegalArgumentException for a size outside 1 to 65535.
+     */
+    public void resizeTerminal(int columns, int rows) {
+        terminal().resize(columns, rows);
+    }
+
+    /** Expect.close(): drop what is queued to the terminal and close its master now (SIGHUP to the session). */
+    void hangUpTerminal() {
+        if (terminalInput == null) return;
+        hangUpNow = true;
+        terminalInput.abortClose();
+        ends.get(1).requestClose();
+    }
+
+    /**
+     * Both ends of the terminal are done (its PolledFd calls this instead of closing the channel):
+     * close the master, unless the child still runs and our side did not ask to hang up. Then it
+     * stays open until the reap: a child that closed its fds 0-2 (the end of file we just read) but
+     * has not exited yet would otherwise get SIGHUP from the hang-up that closing the master is, and
+     * die of it instead of exiting as it meant to. Loop thread, or the spawning thread in discard().
+     */
+    private void releaseTerminal() {
+        if (status == null && !hangUpNow) {
+            terminalClosePending = true;
+            return;
+        }
+        terminalClosePending = false;
+        terminal.close(() -> PolledFd.closeQuietly(terminalChannel));
+    }
+
+    /** Terminal.sendInterrupt() and the like: queued behind what was written before, as any write. */
+    private void typeIntoTerminal(ByteBuffer bytes) {
+        terminalInput.write(bytes, true);
     }
 
     /** The exit status once the child was reaped. */
@@ -301,6 +424,8 @@ public final class ChildProcess implements ProcessTransport {
         for (FdEnd e : ends.values()) {
             if (e instanceof WriteEnd w) w.stopWrites();
         }
+        hangUpNow = true;
+        if (terminalFd != null) terminalFd.forget(); // ours, not the Subprocess's
         process.close(); // closes every pipe, SIGKILLs, reaps, closes the pidfd
         exit.completeExceptionally(cause);
     }
@@ -316,6 +441,7 @@ public final class ChildProcess implements ProcessTransport {
         for (FdEnd e : ends.values()) {
             if (e instanceof WriteEnd w) w.stopWrites();
         }
+        hangUpNow = true;
         for (PolledFd fd : fds) fd.forget();
         ExitStatus reaped;
         try {
@@ -413,6 +539,7 @@ public final class ChildProcess implements ProcessTransport {
         ExitStatus reported = s;
         call("processExited", -1, () -> protocol.processExited(reported));
         if (reactor.closing()) closeAllPipes();
+        if (terminalClosePending) releaseTerminal();
         maybeEnd();
     }
 

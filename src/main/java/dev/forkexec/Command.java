@@ -119,10 +119,16 @@ public final class Command {
      * there is read and dropped). The child leads its own process group whatever the spec says
      * ({@code processGroup(0)}, unless the spec's {@code newSession} already makes it a leader).
      * {@link #environment(String, String)} adds to the spec's environment and {@link #directory(Path)}
-     * replaces its directory.
+     * replaces its directory. A spec with {@link ProcessSpec.Builder#usePTY() usePTY} is rejected
+     * (IllegalArgumentException): a terminal has no separate stdout and stderr to collect; drive it
+     * with {@link Expect} or a {@link ProcessProtocol} instead.
      */
     public static Command of(ProcessSpec spec) {
         Objects.requireNonNull(spec, "spec");
+        if (spec.usesPTY()) {
+            throw new IllegalArgumentException("Command.of: " + spec + " uses a pseudo-terminal, which has no"
+                    + " separate stdout and stderr to collect; use Expect or a ProcessProtocol on a Reactor for it");
+        }
         return new Command(spec.argv(), spec);
     }
 

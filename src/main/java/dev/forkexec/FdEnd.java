@@ -45,13 +45,21 @@ abstract class FdEnd {
      */
     abstract Producer release();
 
+    /**
+     * Whether the protocol hears {@code childConnectionLost} when this end closes: yes for a pipe;
+     * a terminal is one connection, reported once, by its read end (fd 1).
+     */
+    boolean reportsLoss() {
+        return true;
+    }
+
     /** Loop thread: stop, release the fd once no other end uses it, tell the protocol once. */
     final void close() {
         if (!open) return;
         open = false;
         Producer stop = release();
         fd.endClosed();
-        child.connectionLost(childFD);
+        if (reportsLoss()) child.connectionLost(childFD);
         if (stop != null) child.call("stopProducing", childFD, stop::stopProducing);
     }
 

@@ -23,9 +23,11 @@ import java.nio.channels.FileChannel;
  * paused read end and a finished write end: no EPOLLHUP spinning the loop). An event goes to the read
  * end on EPOLLIN, EPOLLHUP or EPOLLERR, then to the write end on EPOLLOUT, EPOLLHUP or EPOLLERR. When
  * the slave side hangs up, the read end reads on to EIO while the write end drops its queue and is
- * done; the fd closes after both. Closing the terminal's input types VEOF through the write end once
- * its queue is flushed (where a pipe's write end closes) and stops taking writes, leaving the fd to
- * the read end.
+ * done; the fd closes after both, and not before the child is reaped unless our side hangs up
+ * (ChildProcess.releaseTerminal says why). Closing the terminal's input queues VEOF as its last byte and
+ * closes the write end once that is flushed (where a pipe's write end closes the pipe), leaving the
+ * fd to the read end. The terminal's fd is closed under the {@link Terminal}'s lock, so none of its
+ * ioctls can reach a reused fd number.
  *
  * <p>Loop thread only, except {@link #fd} (read by writers on any thread, under their end's lock).
  */
@@ -39,6 +41,8 @@ final class PolledFd implements Reactor.Handler {
     /** The raw fd number; valid while the channel is open. */
     final int fd;
     private final FileChannel channel;
+    /** Closes the fd: the channel's close, or for a terminal its close under the Terminal's lock. */
+    private final Runnable closer;
     private ReadEnd reader;
     private WriteEnd writer;
 
@@ -48,9 +52,15 @@ final class PolledFd implements Reactor.Handler {
     private int events = -1; // what the poll set holds for this fd; -1: not in it
 
     PolledFd(Reactor reactor, int fd, FileChannel channel) {
+        this(reactor, fd, channel, null);
+    }
+
+    /** {@code closer} closes the fd instead of the channel's plain close (null: that close). */
+    PolledFd(Reactor reactor, int fd, FileChannel channel, Runnable closer) {
         this.reactor = reactor;
         this.fd = fd;
         this.channel = channel;
+        this.closer = closer;
     }
 
     /** Called once by each end as it is made. */
@@ -132,6 +142,14 @@ final class PolledFd implements Reactor.Handler {
     }
 
     private void closeChannel() {
+        if (closer != null) {
+            closer.run();
+            return;
+        }
+        closeQuietly(channel);
+    }
+
+    static void closeQuietly(FileChannel channel) {
         try {
             channel.close();
         } catch (IOException ignored) {

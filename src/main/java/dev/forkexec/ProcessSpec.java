@@ -7,17 +7,19 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * Everything needed to start one child: argv, program, environment, directory, credentials,
- * session or process group, resource limits, umask, niceness, parent-death signal, cgroup and the
- * fd map. Immutable and reusable for any number of spawns; the native form (UTF-8 strings, the
+ * session or process group, resource limits, umask, niceness, parent-death signal, cgroup, the fd
+ * map and, with {@link Builder#usePTY()}, a pseudo-terminal. Immutable and reusable for any number of spawns; the native form (UTF-8 strings, the
  * program's candidate paths) is computed on the first spawn and reused.
  *
  * <pre>{@code
@@ -39,7 +41,8 @@ import java.util.TreeMap;
  * <p>In the child the settings take effect in this order, each a raw system call between clone and
  * exec: signal dispositions reset; cgroup joined; {@code setsid} or {@code setpgid}; resource limits;
  * niceness; supplementary groups, gid, uid; parent-death signal; no-new-privileges; umask; working
- * directory; the fd map; every other fd closed; signals unblocked; exec. Limits and niceness come
+ * directory; the fd map; the terminal taken as controlling terminal ({@code TIOCSCTTY}, with
+ * usePTY); every other fd closed; signals unblocked; exec. Limits and niceness come
  * before the credential change, so a privileged JVM can give an unprivileged child limits or a
  * priority it could not set itself; the parent-death signal comes after it, because a credential
  * change clears it. A step that fails fails the spawn with a {@link SpawnException} naming it.
@@ -61,10 +64,15 @@ public final class ProcessSpec {
     private final int parentDeathSignal;
     private final Path cgroup;
     private final boolean noNewPrivileges;
+    /** The terminal's size; 0 without one. */
+    private final int terminalColumns;
+    private final int terminalRows;
+    private final boolean terminalEcho;
+    private final boolean terminalRaw;
     /** The native form, encoded on the first spawn and reused by every later one. */
     private volatile SpawnRequest request;
 
-    private ProcessSpec(Builder b, Map<String, String> env) {
+    private ProcessSpec(Builder b, Map<String, String> env, Map<Integer, ChildFD> map) {
         this.argv = List.copyOf(b.argv);
         this.executable = b.executable;
         this.environment = env;
@@ -72,7 +80,7 @@ public final class ProcessSpec {
         this.uid = b.uid;
         this.gid = b.gid;
         this.groups = b.groups == null ? null : b.groups.clone();
-        this.childFDs = Collections.unmodifiableMap(new TreeMap<>(b.childFDs));
+        this.childFDs = Collections.unmodifiableMap(new TreeMap<>(map));
         this.newSession = b.newSession;
         this.processGroup = b.processGroup;
         this.rlimits = b.rlimits.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(b.rlimits));
@@ -81,6 +89,10 @@ public final class ProcessSpec {
         this.parentDeathSignal = b.parentDeathSignal;
         this.cgroup = b.cgroup;
         this.noNewPrivileges = b.noNewPrivileges;
+        this.terminalColumns = b.pty ? b.ptyColumns : 0;
+        this.terminalRows = b.pty ? b.ptyRows : 0;
+        this.terminalRaw = b.pty && b.terminalRaw;
+        this.terminalEcho = b.pty && (b.terminalEcho != null ? b.terminalEcho : !b.terminalRaw);
     }
 
     /** Starts a builder; {@code argv[0]} names the program and is the child's {@code argv[0]}. */
@@ -152,9 +164,45 @@ public final class ProcessSpec {
         return processGroup < 0 ? OptionalInt.empty() : OptionalInt.of(processGroup);
     }
 
-    /** Whether the child leads its own process group: a new session, or {@code processGroup(0)}. */
+    /**
+     * Whether the child leads its own process group: a new session ({@code newSession}, or a
+     * terminal, which implies one), or {@code processGroup(0)}.
+     */
     public boolean leadsProcessGroup() {
-        return newSession || processGroup == 0;
+        return newSession || processGroup == 0 || usesPTY();
+    }
+
+    /**
+     * Whether the child runs on a new pseudo-terminal ({@link Builder#usePTY(int, int)}): then its fds
+     * 0, 1 and 2 are the terminal ({@link ChildFD.Kind#TERMINAL} in {@link #childFDs()}), it leads a
+     * new session, and the terminal is its controlling terminal.
+     */
+    public boolean usesPTY() {
+        return terminalColumns > 0;
+    }
+
+    /** The terminal's width in columns when the child starts; 0 without a terminal. */
+    public int terminalColumns() {
+        return terminalColumns;
+    }
+
+    /** The terminal's height in rows when the child starts; 0 without a terminal. */
+    public int terminalRows() {
+        return terminalRows;
+    }
+
+    /**
+     * Whether the terminal echoes what is typed into it when the child starts: true unless
+     * {@link Builder#terminalEcho(boolean) terminalEcho(false)} or {@link Builder#terminalRaw(boolean)
+     * terminalRaw(true)} said otherwise; false without a terminal.
+     */
+    public boolean terminalEcho() {
+        return terminalEcho;
+    }
+
+    /** Whether the terminal is in raw mode when the child starts ({@link Builder#terminalRaw(boolean)}). */
+    public boolean terminalRaw() {
+        return terminalRaw;
     }
 
     /** The resource limits set in the child, by limit. */
@@ -210,7 +258,9 @@ public final class ProcessSpec {
                 + (umask >= 0 ? " umask=0" + Integer.toOctalString(umask) : "")
                 + (niceness != null ? " niceness=" + niceness : "")
                 + (parentDeathSignal > 0 ? " parentDeathSignal=" + parentDeathSignal : "")
-                + (cgroup != null ? " cgroup=" + cgroup : "") + (noNewPrivileges ? " noNewPrivileges" : "");
+                + (cgroup != null ? " cgroup=" + cgroup : "") + (noNewPrivileges ? " noNewPrivileges" : "")
+                + (usesPTY() ? " pty=" + terminalColumns + "x" + terminalRows + (terminalRaw ? " raw" : "")
+                        + (terminalEcho == !terminalRaw ? "" : terminalEcho ? " echo" : " -echo") : "");
     }
 
     /**
@@ -234,6 +284,14 @@ public final class ProcessSpec {
         private int parentDeathSignal;
         private Path cgroup;
         private boolean noNewPrivileges;
+        private boolean pty;
+        private int ptyColumns;
+        private int ptyRows;
+        private Boolean terminalEcho; // null: the mode's default (on, off in raw mode)
+        private boolean terminalRaw;
+        private boolean terminalRawSet;
+        /** The child fds the caller set with childFD or childFDs (not the default map's). */
+        private Set<Integer> callerFDs = new HashSet<>();
         // Which values were set explicitly: null or negative is an error only then.
         private boolean executableSet;
         private boolean environmentSet;
@@ -271,6 +329,11 @@ public final class ProcessSpec {
             if (spec.parentDeathSignal > 0) parentDeathSignal(spec.parentDeathSignal);
             if (spec.cgroup != null) cgroup(spec.cgroup);
             noNewPrivileges(spec.noNewPrivileges);
+            if (spec.usesPTY()) {
+                usePTY(spec.terminalColumns, spec.terminalRows);
+                terminalRaw(spec.terminalRaw);
+                terminalEcho(spec.terminalEcho);
+            }
         }
 
         private static Map<Integer, ChildFD> defaultMap() {
@@ -328,16 +391,80 @@ public final class ProcessSpec {
         }
 
 
-        /** Sets one entry of the fd map (which starts as the default map). */
+        /**
+         * Sets one entry of the fd map (which starts as the default map). With {@link #usePTY()}, an
+         * entry for fd 0, 1 or 2 is rejected by {@link #build()}.
+         */
         public Builder childFD(int childFD, ChildFD what) {
             if (childFDs == null) childFDs = new HashMap<>();
             childFDs.put(childFD, what);
+            callerFDs.add(childFD);
             return this;
         }
 
-        /** Replaces the whole fd map; an empty map leaves the child with no fds at all. */
+        /**
+         * Replaces the whole fd map; an empty map leaves the child with no fds at all. With
+         * {@link #usePTY()}, an entry for fd 0, 1 or 2 is rejected by {@link #build()}.
+         */
         public Builder childFDs(Map<Integer, ChildFD> map) {
             this.childFDs = map == null ? null : new HashMap<>(map);
+            this.callerFDs = map == null ? new HashSet<>() : new HashSet<>(map.keySet());
+            return this;
+        }
+
+        /** {@code usePTY(80, 24)}: the child runs on a new 80x24 pseudo-terminal. */
+        public Builder usePTY() {
+            return usePTY(80, 24);
+        }
+
+        /**
+         * The child runs on a new pseudo-terminal of {@code columns} x {@code rows} (1 to 65535 each),
+         * as Twisted's {@code usePTY}: its fds 0, 1 and 2 are the terminal's slave side, it leads a new
+         * session ({@code setsid}) and the terminal is its controlling terminal, so {@code /dev/tty}
+         * works in it and a ^C typed into the terminal reaches its foreground process group as SIGINT.
+         * The size is set before the child exists, so the program never sees a 0x0 terminal.
+         *
+         * <p>The default map's entries for fds 0, 1 and 2 are replaced by the terminal; an entry for
+         * one of them that the caller set (with {@link #childFD} or {@link #childFDs}, before or after
+         * this call) is rejected by {@link #build()}, as Twisted raises ValueError. Entries for fds 3
+         * and up stay allowed ({@code sameAs(1)} gives another fd the terminal). {@code processGroup}
+         * with a group other than 0 is rejected (the child leads a new session and group).
+         *
+         * <p>Through a {@link Reactor} the terminal's output arrives as {@code childDataReceived(1, ...)},
+         * {@code write} types into it and {@link ChildProcess#terminal()} controls it; through a
+         * {@link Subprocess}, {@code channel(0)} and {@code channel(1)} are the same channel, the
+         * master, for reading and writing. A failure to set the terminal up fails the spawn with
+         * step {@code "pty"}.
+         */
+        public Builder usePTY(int columns, int rows) {
+            this.pty = true;
+            this.ptyColumns = columns;
+            this.ptyRows = rows;
+            return this;
+        }
+
+        /**
+         * Whether the terminal echoes what is typed into it when the child starts (default: on, and
+         * off in raw mode), set on the terminal before the child exists so there is no race with a
+         * program that reads at once. Off is what pexpect's {@code echo=False} does: only the
+         * child's output comes back, not the input. Needs {@link #usePTY()}; {@link Terminal#setEcho}
+         * changes it later.
+         */
+        public Builder terminalEcho(boolean on) {
+            this.terminalEcho = on;
+            return this;
+        }
+
+        /**
+         * Whether the terminal starts in raw mode (default off): {@code cfmakeraw}, as {@code stty raw
+         * -echo} does, so bytes pass unchanged both ways, no line editing, no 4095-byte line limit, no
+         * signal characters, no {@code \n} to {@code \r\n}. It also turns echo off unless
+         * {@link #terminalEcho(boolean) terminalEcho(true)} asks for it. Set before the child exists.
+         * Needs {@link #usePTY()}; {@link Terminal#setRaw} changes it later.
+         */
+        public Builder terminalRaw(boolean on) {
+            this.terminalRaw = on;
+            this.terminalRawSet = true;
             return this;
         }
 
@@ -494,13 +621,48 @@ public final class ProcessSpec {
                             + what.parentFD());
                 }
             }
-            checkSameAs();
+            Map<Integer, ChildFD> map = terminalMap();
+            checkSameAs(map);
             checkProcessOptions();
-            return new ProcessSpec(this, Collections.unmodifiableMap(checked));
+            return new ProcessSpec(this, Collections.unmodifiableMap(checked), map);
+        }
+
+        /**
+         * The map the child gets: with usePTY, fds 0, 1 and 2 become the terminal, unless the caller
+         * set one of them to something else. Without it no entry may be the terminal.
+         */
+        private Map<Integer, ChildFD> terminalMap() {
+            Map<Integer, ChildFD> map = new HashMap<>(childFDs);
+            if (!pty) {
+                if (terminalEcho != null || terminalRawSet) {
+                    throw new IllegalArgumentException((terminalEcho != null ? "terminalEcho" : "terminalRaw")
+                            + " sets up the pseudo-terminal of usePTY(); call usePTY() too");
+                }
+                for (Map.Entry<Integer, ChildFD> e : map.entrySet()) {
+                    if (e.getValue().kind() == ChildFD.Kind.TERMINAL) {
+                        throw new IllegalArgumentException("child fd " + e.getKey() + " is the terminal of a spec"
+                                + " built with usePTY(), but this one has no terminal; call usePTY()");
+                    }
+                }
+                return map;
+            }
+            if (ptyColumns < 1 || ptyColumns > 65535 || ptyRows < 1 || ptyRows > 65535) {
+                throw new IllegalArgumentException("usePTY: columns and rows must be 1 to 65535, were " + ptyColumns
+                        + " and " + ptyRows);
+            }
+            for (int fd = 0; fd <= 2; fd++) {
+                ChildFD what = map.get(fd);
+                if (callerFDs.contains(fd) && what != null && what.kind() != ChildFD.Kind.TERMINAL) {
+                    throw new IllegalArgumentException("child fd " + fd + " is set to " + what + ", but with usePTY()"
+                            + " fds 0, 1 and 2 are the terminal; remove that entry (fds 3 and up may be set)");
+                }
+                map.put(fd, ChildFD.TERMINAL);
+            }
+            return map;
         }
 
         /** A sameAs entry must name a child fd of the map, and following sameAs must not loop. */
-        private void checkSameAs() {
+        private void checkSameAs(Map<Integer, ChildFD> childFDs) {
             for (Map.Entry<Integer, ChildFD> e : childFDs.entrySet()) {
                 int fd = e.getKey();
                 ChildFD what = e.getValue();
@@ -529,6 +691,10 @@ public final class ProcessSpec {
             if (newSession && processGroup > 0) {
                 throw new IllegalArgumentException("newSession makes the child lead its own process group; it cannot"
                         + " also join group " + processGroup);
+            }
+            if (pty && processGroup > 0) {
+                throw new IllegalArgumentException("usePTY makes the child lead a new session and process group; it"
+                        + " cannot also join group " + processGroup);
             }
             if (rlimitError != null) throw new IllegalArgumentException(rlimitError);
             if (umaskSet && (umask < 0 || umask > 0777)) {
@@ -569,7 +735,9 @@ public final class ProcessSpec {
                 && Arrays.equals(groups, s.groups) && childFDs.equals(s.childFDs) && newSession == s.newSession
                 && processGroup == s.processGroup && rlimits.equals(s.rlimits) && umask == s.umask
                 && Objects.equals(niceness, s.niceness) && parentDeathSignal == s.parentDeathSignal
-                && Objects.equals(cgroup, s.cgroup) && noNewPrivileges == s.noNewPrivileges;
+                && Objects.equals(cgroup, s.cgroup) && noNewPrivileges == s.noNewPrivileges
+                && terminalColumns == s.terminalColumns && terminalRows == s.terminalRows
+                && terminalEcho == s.terminalEcho && terminalRaw == s.terminalRaw;
     }
 
     @Override

@@ -137,7 +137,7 @@ public final class Reactor implements AutoCloseable {
         }
         spawning.set(true);
         try {
-            ChildProcess child = new ChildProcess(this, Subprocess.startNonBlocking(spec), protocol);
+            ChildProcess child = new ChildProcess(this, Subprocess.startForReactor(spec), protocol);
             child.connectionMade(); // an Error: the child is discarded and the Error thrown on from here
             IllegalStateException dead = null;
             synchronized (lifecycle) {

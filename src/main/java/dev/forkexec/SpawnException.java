@@ -30,8 +30,10 @@ public class SpawnException extends IOException {
     }
 
     /**
-     * One of "exec", "chdir", "setgroups", "setgid", "setuid", "setsid", "fd", "clone", "pipe", or
-     * "memory" (the parent could not allocate what the child needs).
+     * One of "exec", "chdir", "setgroups", "setgid", "setuid", "setsid", "fd", "clone", "pipe",
+     * "open", "setpgid", "rlimit", "nice", "pdeathsig", "cgroup", "nonewprivs", "pty" (the
+     * pseudo-terminal of {@code usePTY}: opening, unlocking or setting it up, or taking it as the
+     * controlling terminal), or "memory" (the parent could not allocate what the child needs).
      *
      * @return the name of the step that failed
      */

@@ -4,6 +4,7 @@ import dev.forkexec.internal.DeathSignalSpawner;
 import dev.forkexec.internal.NativeFd;
 import dev.forkexec.internal.NativeNames;
 import dev.forkexec.internal.NativePidfd;
+import dev.forkexec.internal.NativePty;
 import dev.forkexec.internal.NativeSpawn;
 import dev.forkexec.internal.Signals;
 import dev.forkexec.internal.SpawnRequest;
@@ -12,6 +13,8 @@ import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.Collections;
@@ -37,6 +40,24 @@ import java.util.TreeMap;
  * {@link #start} block; those from {@link #startNonBlocking} return 0 instead of waiting. The child is
  * reaped and signalled only through its pidfd, so a recycled pid is never touched.
  *
+ * <p>A child started with {@link ProcessSpec.Builder#usePTY()} has one channel for its terminal,
+ * the master: {@code channel(0)}, {@code channel(1)} and {@code channel(2)} all return it. It reads
+ * what the terminal shows (the child's output, and the echo of what was typed) and writes what is
+ * typed into it; once every slave side is closed and everything is read, a read returns -1 (the
+ * kernel's EIO at that point is end-of-file). Closing it (or {@link #close()}) closes the master, so
+ * the kernel hangs the terminal up and sends the child's session SIGHUP: after the end of file,
+ * {@link #waitFor()} first, since a child that has closed the terminal may not have exited yet, and
+ * would die of that SIGHUP. {@link #terminal()} and {@link #resizeTerminal} control
+ * the terminal.
+ *
+ * <pre>{@code
+ * try (Subprocess p = Subprocess.start(ProcessSpec.command("stty", "size").usePTY(100, 30).build())) {
+ *     ByteBuffer shown = ByteBuffer.allocate(64);
+ *     while (p.channel(1).read(shown) >= 0) { }   // "30 100\r\n", then end of file
+ *     ExitStatus status = p.waitFor();
+ * }
+ * }</pre>
+ *
  * <p>{@link #close()} closes every channel and the pidfd; a child still running then is killed with
  * SIGKILL and reaped, so nothing outlives the object. Call {@link #waitFor()} first to let it finish.
  * All methods are thread-safe.
@@ -49,11 +70,21 @@ public final class Subprocess implements AutoCloseable {
     private final int pidfd;
     private final Map<Integer, FileChannel> channels;
     private final Map<Integer, Integer> fds;
+    /** The terminal (Subprocess.start/startNonBlocking), or null. */
+    private final Terminal terminal;
+    private final TerminalChannel terminalChannel;
+    /** For a reactor: the terminal's raw master, handed over by {@link #takePtyMaster()}; -1 once taken or without one. */
+    private int ptyMaster = -1;
     private final Object lock = new Object();
     private volatile ExitStatus exit;
     private boolean closed;
 
-    private Subprocess(ProcessSpec spec, SpawnResult result) {
+    /**
+     * {@code control}: for a terminal, a dup of its master for the {@link Terminal}'s ioctls, which
+     * only it closes (a channel may close its fd on an interrupt, behind any lock), or -1 when a
+     * reactor takes the master instead.
+     */
+    private Subprocess(ProcessSpec spec, SpawnResult result, int control) {
         this.spec = spec;
         this.pid = result.pid();
         this.pidfd = result.pidfd();
@@ -70,27 +101,55 @@ public final class Subprocess implements AutoCloseable {
                     : new FileOutputStream(descriptor).getChannel());
             raw.put(childFD, fd);
         }
+        if (result.ptyMaster() >= 0 && control >= 0) {
+            this.terminal = new Terminal(control, this::toString, this::type);
+            FileDescriptor descriptor = new FileDescriptor();
+            NativeFd.setFd(descriptor, result.ptyMaster());
+            Terminal t = terminal;
+            this.terminalChannel = new TerminalChannel(descriptor, terminal, () -> t.close(() -> NativeFd.close(control)));
+            for (Map.Entry<Integer, ChildFD> e : spec.childFDs().entrySet()) {
+                if (e.getValue().kind() == ChildFD.Kind.TERMINAL) ch.put(e.getKey(), terminalChannel);
+            }
+        } else {
+            this.terminal = null;
+            this.terminalChannel = null;
+            this.ptyMaster = result.ptyMaster();
+        }
         this.channels = Collections.unmodifiableMap(ch);
         this.fds = Collections.unmodifiableMap(raw);
     }
 
-    /** Starts a child whose pipes block; returns once it has exec'd, or throws. */
+    /** Starts a child whose pipes (and terminal) block; returns once it has exec'd, or throws. */
     public static Subprocess start(ProcessSpec spec) throws SpawnException {
-        return start(spec, false);
+        return start(spec, false, false);
     }
 
-    /** Starts a child whose pipes are non-blocking on our side (reads and writes may return 0). */
+    /** Starts a child whose pipes (and terminal) are non-blocking on our side (reads and writes may return 0). */
     public static Subprocess startNonBlocking(ProcessSpec spec) throws SpawnException {
-        return start(spec, true);
+        return start(spec, true, false);
     }
 
-    private static Subprocess start(ProcessSpec spec, boolean nonBlocking) throws SpawnException {
+    /** For a Reactor: non-blocking, and a terminal's master is left raw for {@link #takePtyMaster()}. */
+    static Subprocess startForReactor(ProcessSpec spec) throws SpawnException {
+        return start(spec, true, true);
+    }
+
+    private static Subprocess start(ProcessSpec spec, boolean nonBlocking, boolean forReactor) throws SpawnException {
         Objects.requireNonNull(spec, "spec");
         SpawnRequest request = spec.request();
         SpawnResult r = request.parentDeathSignal() ? DeathSignalSpawner.spawn(request, nonBlocking)
                 : request.spawn(nonBlocking);
         if (!r.succeeded()) throw r.exception(spec);
-        return new Subprocess(spec, r);
+        int control = -1;
+        if (r.ptyMaster() >= 0 && !forReactor) {
+            control = NativePty.dup(r.ptyMaster());
+            if (control < 0) {
+                r.discard();
+                throw new SpawnException("pty", -control, "pty duplicating the terminal's master for its controls: "
+                        + NativeNames.errnoText(-control));
+            }
+        }
+        return new Subprocess(spec, r, control);
     }
 
     /** How children are created in this JVM: {@code "clone-vm"} (no page-table copy) or {@code "fork"}. */
@@ -118,7 +177,11 @@ public final class Subprocess implements AutoCloseable {
         return pidfd;
     }
 
-    /** Our end of the pipe at {@code childFD}; IllegalArgumentException if that entry is not a pipe. */
+    /**
+     * Our end of the pipe at {@code childFD}, or, for a fd of the terminal, the terminal's master
+     * (readable and writable; the same channel for each of them); IllegalArgumentException if that
+     * entry is neither.
+     */
     public FileChannel channel(int childFD) {
         FileChannel c = channels.get(childFD);
         if (c == null) {
@@ -128,9 +191,52 @@ public final class Subprocess implements AutoCloseable {
         return c;
     }
 
-    /** Every pipe, by child fd. */
+    /** Every pipe (and the terminal, under each of its child fds), by child fd. */
     public Map<Integer, FileChannel> channels() {
         return channels;
+    }
+
+    /**
+     * The child's terminal (see {@link Terminal}); IllegalStateException for a child started without
+     * {@link ProcessSpec.Builder#usePTY()}.
+     */
+    public Terminal terminal() {
+        if (terminal == null) {
+            throw new IllegalStateException(this + " has no terminal: start it with ProcessSpec.Builder.usePTY()");
+        }
+        return terminal;
+    }
+
+    /**
+     * Sets the terminal's window size ({@code TIOCSWINSZ}); the foreground process group gets
+     * SIGWINCH. IllegalStateException for a child without a terminal; IllegalArgumentException for
+     * a size outside 1 to 65535.
+     */
+    public void resizeTerminal(int columns, int rows) {
+        terminal().resize(columns, rows);
+    }
+
+    /** For a reactor's ChildProcess: the terminal's master, now its to close; -1 without a terminal. */
+    int takePtyMaster() {
+        synchronized (lock) {
+            int fd = ptyMaster;
+            ptyMaster = -1;
+            return fd;
+        }
+    }
+
+    /** Terminal.sendInterrupt() and the like: a blocking write of the few bytes to the master. */
+    private void type(ByteBuffer bytes) {
+        try {
+            while (bytes.hasRemaining()) {
+                if (terminalChannel.write(bytes) == 0) {
+                    throw new IllegalStateException("the terminal of " + this + " takes no more input now (its"
+                            + " channel is non-blocking and the child is not reading)");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot type into the terminal of " + this, e);
+        }
     }
 
     /** Our raw fd for the pipe at {@code childFD} (owned by its channel). */
@@ -250,6 +356,8 @@ public final class Subprocess implements AutoCloseable {
                         // close(2) on a pipe fails only with EINTR/EIO, and the fd is released either way
                     }
                 }
+                int master = takePtyMaster(); // never taken: the reactor's spawn failed before it could
+                if (master >= 0) NativeFd.close(master);
                 if (exit == null) {
                     reap(false);
                     if (exit == null) {

@@ -15,14 +15,17 @@ import java.nio.ByteBuffer;
  * copied into the queue, which the loop flushes on EPOLLOUT.
  *
  * <p>Closing by our side ({@link #requestClose()}) takes effect once the queue is flushed, in
- * {@link #drained()}: for a pipe that closes this end, and so the fd. A terminal's input would
- * instead write VEOF there and stop taking writes, leaving the fd to its read end (see
- * {@link PolledFd}). The child closing its side (EPOLLERR/EPOLLHUP) drops the queue: later writes
+ * {@link #drained()}: for a pipe that closes this end, and so the fd. A terminal's input closes this
+ * end too, after the VEOF that {@code closeStdin} queued last, but the fd stays open for the
+ * terminal's read end (see {@link PolledFd}), and its loss is not reported: the terminal is one
+ * connection, reported by its read end. The child closing its side (EPOLLERR/EPOLLHUP) drops the queue: later writes
  * are dropped silently, as Twisted does.
  */
 final class WriteEnd extends FdEnd {
     private final Runnable syncTask;
     private final Runnable drainedTask;
+    /** The input of a terminal: its loss is not reported (the read end reports the terminal's). */
+    private final boolean terminal;
 
     // Any thread; guarded by this.
     private final WriteQueue queue;
@@ -38,10 +41,20 @@ final class WriteEnd extends FdEnd {
     private boolean resumeDeferred;
 
     WriteEnd(ChildProcess child, int childFD, PolledFd fd, Reactor reactor) {
+        this(child, childFD, fd, reactor, false);
+    }
+
+    WriteEnd(ChildProcess child, int childFD, PolledFd fd, Reactor reactor, boolean terminal) {
         super(child, childFD, fd);
+        this.terminal = terminal;
         this.queue = new WriteQueue(reactor.chunkPool());
         this.syncTask = fd::sync;
         this.drainedTask = this::drained;
+    }
+
+    @Override
+    boolean reportsLoss() {
+        return !terminal;
     }
 
     @Override
@@ -183,6 +196,16 @@ final class WriteEnd extends FdEnd {
         synchronized (this) {
             if (closeRequested || lost) return;
             closeRequested = true;
+        }
+        child.execute(drainedTask);
+    }
+
+    /** Any thread: drop what is queued and close as soon as the loop gets to it (no flush). */
+    void abortClose() {
+        synchronized (this) {
+            if (lost) return;
+            closeRequested = true;
+            queue.clear();
         }
         child.execute(drainedTask);
     }

@@ -530,6 +530,13 @@ class CommandTest {
     }
 
     @Test
+    void ofSpecWithATerminalIsRejected() {
+        ProcessSpec spec = ProcessSpec.command("sh").usePTY().build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Command.of(spec));
+        assertTrue(e.getMessage().contains("pseudo-terminal"), e.getMessage());
+    }
+
+    @Test
     void thereIsNoOfStringThatWouldSplitOnSpaces() {
         for (Method m : Command.class.getDeclaredMethods()) {
             if (m.getName().equals("of") && Modifier.isPublic(m.getModifiers())) {

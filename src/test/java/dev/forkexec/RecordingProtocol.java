@@ -278,7 +278,7 @@ class RecordingProtocol implements ProcessProtocol {
         }
     }
 
-    /** {@link #assertWellFormed(Set)} for the pipes of the spawned child's spec. */
+    /** {@link #assertWellFormed(Set)} for the pipes of the spawned child's spec (a terminal counts as fd 1). */
     void assertWellFormed() {
         ProcessTransport t = transport;
         assertNotNull(t, "connectionMade never came");
@@ -286,6 +286,7 @@ class RecordingProtocol implements ProcessProtocol {
         for (Map.Entry<Integer, ChildFD> e : ((ChildProcess) t).spec().childFDs().entrySet()) {
             if (e.getValue().isPipe()) pipes.add(e.getKey());
         }
+        if (((ChildProcess) t).spec().usesPTY()) pipes.add(1);
         assertWellFormed(pipes);
     }
 

@@ -28,7 +28,11 @@ public final class ReliabilityChildMain {
                 emfileLoop();
                 break;
             case "emfile-slack":
-                emfileSlack(Integer.parseInt(args[1]));
+                emfileSlack(Integer.parseInt(args[1]), ProcessSpec.command("true").build());
+                break;
+            case "emfile-slack-pty": // as emfile-slack, for a child on a terminal
+                warmUpTerminal();
+                emfileSlack(Integer.parseInt(args[1]), ProcessSpec.command("true").usePTY().build());
                 break;
             case "spawn-count": // args[1]: the probe; spawns "probe count" with two maps, prints pids and exits
                 spawnCount(args[1]);
@@ -87,6 +91,16 @@ public final class ReliabilityChildMain {
         return (int) fdTable().keySet().stream().filter(fd -> fd < limit).count();
     }
 
+    /** Loads a terminal's classes (and reads its output) while fds are plentiful. */
+    private static void warmUpTerminal() throws Exception {
+        try (Subprocess p = Subprocess.start(ProcessSpec.command("true").usePTY().build())) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(64);
+            while (p.channel(1).read(buf) >= 0) buf.clear();
+            p.terminal().name();
+            p.waitFor();
+        }
+    }
+
     /** Loads the failure path's classes while fds are plentiful (class loading itself opens files). */
     private static void warmUp() throws Exception {
         try {
@@ -138,11 +152,10 @@ public final class ReliabilityChildMain {
      * slack, spawns {@code true} with the default map, and prints {@code slack.N=ok} or
      * {@code slack.N=<step>/<errno>/<message>}, then whether the attempt changed the fd table.
      */
-    private static void emfileSlack(int max) throws Exception {
+    private static void emfileSlack(int max, ProcessSpec spec) throws Exception {
         warmUp();
         int limit = softFdLimit();
         System.out.println("limit=" + limit);
-        ProcessSpec spec = ProcessSpec.command("true").build();
         for (int slack = max; slack >= 0; slack--) {
             List<FileInputStream> fillers = new ArrayList<>();
             try {

@@ -19,6 +19,9 @@ public final class NativeNames {
     public static final int EACCES = errno("EACCES");
     public static final int EBUSY = errno("EBUSY");
     public static final int EOPNOTSUPP = errno("EOPNOTSUPP");
+    public static final int ENODEV = errno("ENODEV");
+    public static final int ENOSPC = errno("ENOSPC");
+    public static final int EIO = errno("EIO");
 
     private NativeNames() {}
 

@@ -26,7 +26,15 @@ public final class NativeSpawn {
     @Native public static final int H_NICE = 7;
     @Native public static final int H_UMASK = 8;
     @Native public static final int H_PDEATHSIG = 9;
-    @Native public static final int H_SIZE = 10;
+    /** The terminal's size and mode, read when the map has {@link #FD_PTY_SLAVE} entries. */
+    @Native public static final int H_PTY_COLUMNS = 10;
+    @Native public static final int H_PTY_ROWS = 11;
+    @Native public static final int H_PTY_MODE = 12;
+    @Native public static final int H_SIZE = 13;
+
+    // H_PTY_MODE bits.
+    @Native public static final int PTY_NO_ECHO = 1;
+    @Native public static final int PTY_RAW = 2;
 
     // H_FLAGS bits.
     @Native public static final int FLAG_NEW_SESSION = 1;
@@ -54,6 +62,8 @@ public final class NativeSpawn {
     @Native public static final int FD_APPEND_TO = 5;
     @Native public static final int FD_DEV_NULL = 6;
     @Native public static final int FD_SAME_AS = 7;
+    /** The slave of the spawn's one new pseudo-terminal; every such entry shares it. */
+    @Native public static final int FD_PTY_SLAVE = 8;
 
     // One resource limit: the limit's code below, soft, hard (-1, all ones, is unlimited).
     @Native public static final int LIMIT_ENTRY_SIZE = 3;
@@ -74,7 +84,9 @@ public final class NativeSpawn {
     @Native public static final int R_DETAIL = 2;
     @Native public static final int R_PID = 3;
     @Native public static final int R_PIDFD = 4;
-    @Native public static final int R_ENDS = 5;
+    /** The terminal's master, or -1 when the map has no {@link #FD_PTY_SLAVE} entry. */
+    @Native public static final int R_PTY_MASTER = 5;
+    @Native public static final int R_ENDS = 6;
 
     // Mechanisms.
     @Native public static final int MECH_AUTO = 0;
@@ -100,6 +112,15 @@ public final class NativeSpawn {
     @Native public static final int STEP_PDEATHSIG = 15;
     @Native public static final int STEP_CGROUP = 16;
     @Native public static final int STEP_NO_NEW_PRIVS = 17;
+    @Native public static final int STEP_PTY = 18;
+
+    // What a STEP_PTY failure's detail names.
+    @Native public static final int PTY_OP_OPEN = 0;
+    @Native public static final int PTY_OP_UNLOCK = 1;
+    @Native public static final int PTY_OP_PEER = 2;
+    @Native public static final int PTY_OP_WINSIZE = 3;
+    @Native public static final int PTY_OP_TERMIOS = 4;
+    @Native public static final int PTY_OP_CTTY = 5;
 
     /** The mechanism in force in this JVM. */
     public static final int MECHANISM;

@@ -59,12 +59,14 @@ public final class SpawnRequest {
         }
         int[] g = spec.groups();
         this.groups = g != null ? g : new int[0];
-        boolean setPgid = spec.processGroup().isPresent() && !(spec.newSession() && spec.processGroup().getAsInt() == 0);
+        // A terminal needs the child to lead a new session, which makes it lead its own group too.
+        boolean newSession = spec.newSession() || spec.usesPTY();
+        boolean setPgid = spec.processGroup().isPresent() && !(newSession && spec.processGroup().getAsInt() == 0);
         this.header = new int[NativeSpawn.H_SIZE];
         header[NativeSpawn.H_ARGC] = spec.argv().size();
         header[NativeSpawn.H_ENVC] = env.size();
         header[NativeSpawn.H_PATHC] = candidates.size();
-        header[NativeSpawn.H_FLAGS] = (spec.newSession() ? NativeSpawn.FLAG_NEW_SESSION : 0)
+        header[NativeSpawn.H_FLAGS] = (newSession ? NativeSpawn.FLAG_NEW_SESSION : 0)
                 | (spec.uid() >= 0 ? NativeSpawn.FLAG_SET_UID : 0)
                 | (spec.gid() >= 0 ? NativeSpawn.FLAG_SET_GID : 0)
                 | (g != null ? NativeSpawn.FLAG_SET_GROUPS : 0)
@@ -80,6 +82,10 @@ public final class SpawnRequest {
         header[NativeSpawn.H_NICE] = spec.niceness().orElse(0);
         header[NativeSpawn.H_UMASK] = spec.umask().orElse(0);
         header[NativeSpawn.H_PDEATHSIG] = spec.parentDeathSignal();
+        header[NativeSpawn.H_PTY_COLUMNS] = spec.terminalColumns();
+        header[NativeSpawn.H_PTY_ROWS] = spec.terminalRows();
+        header[NativeSpawn.H_PTY_MODE] = (spec.terminalEcho() ? 0 : NativeSpawn.PTY_NO_ECHO)
+                | (spec.terminalRaw() ? NativeSpawn.PTY_RAW : 0);
         this.parentDeathSignal = spec.parentDeathSignal() > 0;
     }
 
@@ -172,6 +178,7 @@ public final class SpawnRequest {
             case APPEND_TO: return NativeSpawn.FD_APPEND_TO;
             case DEV_NULL: return NativeSpawn.FD_DEV_NULL;
             case SAME_AS: return NativeSpawn.FD_SAME_AS;
+            case TERMINAL: return NativeSpawn.FD_PTY_SLAVE;
             default: throw new IllegalStateException("no native encoding for " + what);
         }
     }

@@ -35,9 +35,28 @@ public final class SpawnResult {
         return raw[NativeSpawn.R_PIDFD];
     }
 
+    /** The terminal's master (ours to close), or -1 when the spec has no terminal. */
+    public int ptyMaster() {
+        return raw[NativeSpawn.R_PTY_MASTER];
+    }
+
     /** Our end of the pipe of map entry {@code index}, or -1 when that entry is not a pipe. */
     public int parentEnd(int index) {
         return raw[NativeSpawn.R_ENDS + index];
+    }
+
+    /**
+     * Undoes a successful spawn that cannot be handed on: SIGKILL, reap, and close the pidfd, every
+     * pipe end and the terminal's master.
+     */
+    public void discard() {
+        NativePidfd.signalPidfd(pidfd(), Signals.SIGKILL);
+        NativePidfd.waitPidfd(pidfd(), true, new long[NativePidfd.U_SIZE]);
+        NativeFd.close(pidfd());
+        if (ptyMaster() >= 0) NativeFd.close(ptyMaster());
+        for (int i = 0; i < request.fdCount(); i++) {
+            if (parentEnd(i) >= 0) NativeFd.close(parentEnd(i));
+        }
     }
 
     public SpawnRequest request() {
@@ -101,6 +120,8 @@ public final class SpawnResult {
                 break;
             case CGROUP:
                 return exception(step, errno, String.valueOf(spec.cgroup()), cgroupHint(errno));
+            case PTY:
+                return exception(step, errno, ptyOperation(detail), ptyHint(errno, detail));
             case PIPE:
                 // detail -1: not a map pipe but the one that carries the exec status (or failure) back.
                 subject = detail >= 0 ? "child fd " + detail + describe(spec.childFDs().get(detail))
@@ -147,6 +168,32 @@ public final class SpawnResult {
             return -1;
         }
         return -1;
+    }
+
+    /** What a "pty" failure was doing. */
+    private static String ptyOperation(int detail) {
+        switch (detail) {
+            case NativeSpawn.PTY_OP_OPEN: return "/dev/ptmx";
+            case NativeSpawn.PTY_OP_UNLOCK: return "unlocking the terminal (TIOCSPTLCK)";
+            case NativeSpawn.PTY_OP_PEER: return "opening the terminal's slave (TIOCGPTPEER)";
+            case NativeSpawn.PTY_OP_WINSIZE: return "setting the window size (TIOCSWINSZ)";
+            case NativeSpawn.PTY_OP_TERMIOS: return "setting echo and raw mode (TCSETS)";
+            case NativeSpawn.PTY_OP_CTTY: return "taking the terminal as controlling terminal (TIOCSCTTY)";
+            default: return "";
+        }
+    }
+
+    private static String ptyHint(int errno, int detail) {
+        if (errno == NativeNames.EMFILE || errno == NativeNames.ENFILE) {
+            return "a terminal needs two fds in this process while the child starts (its master and slave)";
+        }
+        if (detail == NativeSpawn.PTY_OP_OPEN && (errno == NativeNames.ENOENT || errno == NativeNames.ENODEV)) {
+            return "this system (or container) has no devpts pseudo-terminals";
+        }
+        if (detail == NativeSpawn.PTY_OP_OPEN && errno == NativeNames.ENOSPC) {
+            return "the pseudo-terminal limit is reached (/proc/sys/kernel/pty/max)";
+        }
+        return null;
     }
 
     private static String cgroupHint(int errno) {

@@ -19,7 +19,8 @@ public enum Step {
     NICE(NativeSpawn.STEP_NICE, "nice"),
     PDEATHSIG(NativeSpawn.STEP_PDEATHSIG, "pdeathsig"),
     CGROUP(NativeSpawn.STEP_CGROUP, "cgroup"),
-    NO_NEW_PRIVS(NativeSpawn.STEP_NO_NEW_PRIVS, "nonewprivs");
+    NO_NEW_PRIVS(NativeSpawn.STEP_NO_NEW_PRIVS, "nonewprivs"),
+    PTY(NativeSpawn.STEP_PTY, "pty");
 
     private final int code;
     private final String stepName;
