@@ -566,7 +566,7 @@ public final class ProcessSpec {
             for (int i = 0; i < argv.size(); i++) {
                 String a = argv.get(i);
                 if (a == null) throw new IllegalArgumentException("argv[" + i + "] is null");
-                noNul(a, "argv[" + i + "]");
+                if (a.indexOf('\0') >= 0) noNul(a, "argv[" + i + "]");
             }
             if (executableSet) {
                 if (executable == null) throw new IllegalArgumentException("executable must not be null");
@@ -592,8 +592,9 @@ public final class ProcessSpec {
                 if (name.indexOf('=') >= 0) {
                     throw new IllegalArgumentException("environment variable name '" + name + "' contains '='");
                 }
-                noNul(name, "environment variable name " + printable(name));
-                noNul(value, "environment variable " + name);
+                // The messages are built only on failure: a spec's build must stay cheap for job runners.
+                if (name.indexOf('\0') >= 0) noNul(name, "environment variable name " + printable(name));
+                if (value.indexOf('\0') >= 0) noNul(value, "environment variable " + name);
                 checked.put(name, value);
             }
             if (directorySet && directory == null) throw new IllegalArgumentException("directory must not be null");

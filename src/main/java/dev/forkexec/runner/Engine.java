@@ -67,10 +67,15 @@ final class Engine {
     private volatile boolean stopped;
     private volatile boolean runStarted;
     private final AtomicBoolean starved = new AtomicBoolean();
-    /** Spawns waiting for the spawner thread. */
+    /** Spawns waiting for a spawner thread. */
     private final BlockingQueue<Runnable> spawns = new LinkedBlockingQueue<>();
     private static final Runnable STOP_SPAWNER = () -> { };
-    private final Thread spawner = new Thread(this::spawnLoop, "forkexec-runner-spawner");
+    /**
+     * A clone(CLONE_VM|CLONE_VFORK) holds its spawning thread until the child has exec'd, which is
+     * most of a short job's start-up; one spawner per CPU (at most -j) lets those execs overlap, as
+     * xargs' forks do.
+     */
+    private final List<Thread> spawners = new ArrayList<>();
     /** Live children, for the shutdown hook (any thread). */
     private final Map<ChildProcess, Job> live = new ConcurrentHashMap<>();
     private final CompletableFuture<Totals> result = new CompletableFuture<>();
@@ -165,8 +170,13 @@ final class Engine {
 
     /** Starts the run; the result completes when every job has ended. */
     CompletableFuture<Totals> start() {
-        spawner.setDaemon(true);
-        spawner.start();
+        int n = Math.max(1, Math.min(o.jobs, Runtime.getRuntime().availableProcessors()));
+        for (int i = 0; i < n; i++) {
+            Thread t = new Thread(this::spawnLoop, "forkexec-runner-spawner-" + (i + 1));
+            t.setDaemon(true);
+            spawners.add(t);
+            t.start();
+        }
         runStarted = true;
         reactor.callFromThread(() -> guard(() -> {
             if (progress != null) {
@@ -330,7 +340,7 @@ final class Engine {
         }
     }
 
-    /** The spawner: one daemon thread taking spawns in order. */
+    /** A spawner: daemon threads taking spawns in order. */
     private void spawnLoop() {
         try {
             for (Runnable r; (r = spawns.take()) != STOP_SPAWNER; ) r.run();
@@ -609,7 +619,7 @@ final class Engine {
         }
         finished = true;
         stopped = true;
-        spawns.add(STOP_SPAWNER);
+        for (int i = 0; i < spawners.size(); i++) spawns.add(STOP_SPAWNER);
         try {
             output.close();
             if (progress != null) progress.finish(ended);
