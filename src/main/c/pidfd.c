@@ -76,11 +76,13 @@ static int from_wait_status(int s) {
  * Linux 6.15+ the pidfd keeps the exit status; older kernels (and qemu-user) do not.
  */
 static int status_from_pidfd(int pidfd, int *status) {
-    struct pollfd p = {.fd = pidfd, .events = POLLIN};
-    for (int i = 0; i < 100 && !(p.revents & POLLHUP); i++) { /* a reaper elsewhere may be mid-way */
-        if (poll(&p, 1, i == 0 ? 0 : 1) < 0 && errno != EINTR) break;
-    }
     if (!info_allowed) return FE_WAIT_UNKNOWN;
+    /* A reaper elsewhere may be mid-way: wait (up to 1 s) for the release, which polls POLLHUP.
+       events = 0: POLLIN is already set once the child exited, so only POLLHUP may end the wait. */
+    struct pollfd p = {.fd = pidfd, .events = 0};
+    for (int waited = 0; waited < 1000 && !(p.revents & POLLHUP); waited += 10) {
+        if (poll(&p, 1, 10) < 0 && errno != EINTR) break;
+    }
     struct pidfd_info info;
     memset(&info, 0, sizeof info);
     info.mask = PIDFD_INFO_EXIT;
