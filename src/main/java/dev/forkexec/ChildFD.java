@@ -67,37 +67,76 @@ public final class ChildFD {
         this.path = path;
     }
 
-    /** A pipe from the child to the parent (Twisted {@code 'r'}). */
+    /**
+     * A pipe from the child to the parent (Twisted {@code 'r'}).
+     *
+     * @return the entry; the parent's end is readable ({@link Subprocess#channel(int)}, or
+     *     {@code childDataReceived} through a {@link Reactor})
+     */
     public static ChildFD parentReads() {
         return READS;
     }
 
-    /** A pipe from the parent to the child (Twisted {@code 'w'}). */
+    /**
+     * A pipe from the parent to the child (Twisted {@code 'w'}).
+     *
+     * @return the entry; the parent's end is writable ({@link Subprocess#channel(int)}, or
+     *     {@code write}/{@code writeToChild} through a {@link Reactor})
+     */
     public static ChildFD parentWrites() {
         return WRITES;
     }
 
-    /** The child's fd is a duplicate of {@code parentFD}, which must be open when the child starts. */
+    /**
+     * The child's fd is a duplicate of {@code parentFD}, which must be open when the child starts.
+     *
+     * @param parentFD an fd of this process; the parent keeps its own copy
+     * @return the entry
+     */
     public static ChildFD inherit(int parentFD) {
         return new ChildFD(Kind.INHERIT, parentFD, null);
     }
 
-    /** The child reads this file ({@code O_RDONLY}); like a shell's {@code < file}. */
+    /**
+     * The child reads this file ({@code O_RDONLY}); like a shell's {@code < file}.
+     *
+     * @param file the file to open, relative names against the JVM's working directory
+     * @return the entry
+     * @throws IllegalArgumentException if {@code file} is null
+     */
     public static ChildFD readFrom(Path file) {
         return new ChildFD(Kind.READ_FROM, -1, file(file, "readFrom"));
     }
 
-    /** The file is created or truncated ({@code O_WRONLY|O_CREAT|O_TRUNC}, 0666 less the umask); {@code > file}. */
+    /**
+     * The file is created or truncated ({@code O_WRONLY|O_CREAT|O_TRUNC}, 0666 less the umask); like a
+     * shell's {@code > file}.
+     *
+     * @param file the file to open, relative names against the JVM's working directory
+     * @return the entry
+     * @throws IllegalArgumentException if {@code file} is null
+     */
     public static ChildFD writeTo(Path file) {
         return new ChildFD(Kind.WRITE_TO, -1, file(file, "writeTo"));
     }
 
-    /** The file is created or appended to ({@code O_WRONLY|O_CREAT|O_APPEND}); {@code >> file}. */
+    /**
+     * The file is created or appended to ({@code O_WRONLY|O_CREAT|O_APPEND}); like a shell's
+     * {@code >> file}.
+     *
+     * @param file the file to open, relative names against the JVM's working directory
+     * @return the entry
+     * @throws IllegalArgumentException if {@code file} is null
+     */
     public static ChildFD appendTo(Path file) {
         return new ChildFD(Kind.APPEND_TO, -1, file(file, "appendTo"));
     }
 
-    /** {@code /dev/null}, opened read-write: reads see end-of-file, writes vanish. */
+    /**
+     * {@code /dev/null}, opened read-write: reads see end-of-file, writes vanish.
+     *
+     * @return the entry
+     */
     public static ChildFD devNull() {
         return DEV_NULL;
     }
@@ -108,6 +147,9 @@ public final class ChildFD {
      * parent sees one stream (under the other fd's number), interleaved as the child wrote it, and one
      * {@code childConnectionLost}. The other fd must be in the map and not itself a {@code sameAs}
      * chain that loops; {@link ProcessSpec.Builder#build()} checks both.
+     *
+     * @param otherChildFD the child fd (a key of the same map) whose open file this fd shares
+     * @return the entry
      */
     public static ChildFD sameAs(int otherChildFD) {
         return new ChildFD(Kind.SAME_AS, otherChildFD, null);
@@ -118,27 +160,30 @@ public final class ChildFD {
         return file;
     }
 
-    /** Which kind of entry this is. */
+    /** {@return which kind of entry this is} */
     public Kind kind() {
         return kind;
     }
 
-    /** The parent fd an {@link Kind#INHERIT} entry copies; -1 for the other kinds. */
+    /** {@return the parent fd an {@link Kind#INHERIT} entry copies; -1 for the other kinds} */
     public int parentFD() {
         return kind == Kind.INHERIT ? fd : -1;
     }
 
-    /** The child fd a {@link Kind#SAME_AS} entry shares; -1 for the other kinds. */
+    /** {@return the child fd a {@link Kind#SAME_AS} entry shares; -1 for the other kinds} */
     public int sameAsFD() {
         return kind == Kind.SAME_AS ? fd : -1;
     }
 
-    /** The file of a {@link Kind#READ_FROM}, {@link Kind#WRITE_TO} or {@link Kind#APPEND_TO} entry; null otherwise. */
+    /**
+     * {@return the file of a {@link Kind#READ_FROM}, {@link Kind#WRITE_TO} or {@link Kind#APPEND_TO}
+     * entry; null otherwise}
+     */
     public Path path() {
         return path;
     }
 
-    /** True for the two pipe kinds. */
+    /** {@return whether this is one of the two pipe kinds, {@link Kind#PARENT_READS} or {@link Kind#PARENT_WRITES}} */
     public boolean isPipe() {
         return kind == Kind.PARENT_READS || kind == Kind.PARENT_WRITES;
     }

@@ -28,14 +28,21 @@ import java.util.concurrent.CompletableFuture;
  * callbacks (except {@code connectionMade}) and {@link Producer#resumeProducing()} run on the reactor
  * thread; {@link Producer#pauseProducing()} runs in the thread whose write crossed the high-water mark.
  *
- * <p>Inside, each child fd is one {@link FdEnd}: a {@link ReadEnd} for a {@code parentReads()} pipe,
- * a {@link WriteEnd} for a {@code parentWrites()} one, each going through the {@link PolledFd} that
- * holds the fd's poll registration. A terminal ({@code usePTY}) is one non-blocking master fd, one
- * {@code PolledFd}, with a write end as child fd 0 (what is typed) and a read end as child fd 1 (what
- * the terminal shows; EIO once every slave side is closed is its end of file). This class maps the transport's calls onto those ends and owns
- * the child's life: the pidfd, reaping, and processEnded once reaped with every end closed.
+ * <p>With a terminal ({@link ProcessSpec.Builder#usePTY()}), the master is the child's only channel:
+ * writes to fd 0 ({@code write}, {@code writeToChild(0, ...)}) type into it, what it shows arrives as
+ * {@code childDataReceived(1, ...)}, and {@code childConnectionLost(1)} comes once every slave side is
+ * closed; {@link #terminal()} controls it.
  */
 public final class ChildProcess implements ProcessTransport {
+    /*
+     * Inside, each child fd is one FdEnd: a ReadEnd for a parentReads() pipe, a WriteEnd for a
+     * parentWrites() one, each going through the PolledFd that holds the fd's poll registration. A
+     * terminal is one non-blocking master fd, one PolledFd, with a write end as child fd 0 (what is
+     * typed) and a read end as child fd 1 (what the terminal shows; EIO once every slave side is
+     * closed is its end of file). This class maps the transport's calls onto those ends and owns the
+     * child's life: the pidfd, reaping, and processEnded once reaped with every end closed.
+     */
+
     /** Reads of a pipe a grandchild may still feed, once Reactor.close() reaped the child. */
     private static final int READS_AT_CLOSE = 64;
 
@@ -252,14 +259,26 @@ public final class ChildProcess implements ProcessTransport {
 
     /**
      * Sends a signal to the child's whole process group, as {@link Subprocess#signalProcessGroup(int)}
-     * describes: the child must lead its own group (processGroup(0) or newSession), else
-     * IllegalStateException; ProcessExitedAlreadyException once no member of the group is left.
+     * describes: the child must lead its own group ({@code processGroup(0)} or {@code newSession}).
+     *
+     * @param signal the signal number, e.g. 15 for SIGTERM
+     * @throws IllegalStateException if the child does not lead its own process group
+     * @throws ProcessExitedAlreadyException once no member of the group is left
+     * @throws IllegalArgumentException for a number outside 0 to 64
      */
     public void signalProcessGroup(int signal) {
         process.signalProcessGroup(signal);
     }
 
-    /** {@link #signalProcessGroup(int)} by POSIX name ("TERM", "SIGTERM") or number ("15"). */
+    /**
+     * {@link #signalProcessGroup(int)} by POSIX name.
+     *
+     * @param signal the name with or without {@code SIG} ({@code "TERM"}, {@code "SIGTERM"}) or the
+     *     number ({@code "15"})
+     * @throws IllegalArgumentException for a name or number that is no signal
+     * @throws IllegalStateException if the child does not lead its own process group
+     * @throws ProcessExitedAlreadyException once no member of the group is left
+     */
     public void signalProcessGroup(String signal) {
         process.signalProcessGroup(signal);
     }
@@ -277,8 +296,11 @@ public final class ChildProcess implements ProcessTransport {
     }
 
     /**
-     * The child's terminal (window size, echo and raw mode, control characters, foreground process
-     * group); IllegalStateException for a child started without {@link ProcessSpec.Builder#usePTY()}.
+     * The child's terminal: window size, echo and raw mode, control characters, foreground process
+     * group.
+     *
+     * @return the terminal
+     * @throws IllegalStateException for a child started without {@link ProcessSpec.Builder#usePTY()}
      */
     public Terminal terminal() {
         if (terminal == null) {
@@ -289,8 +311,12 @@ public final class ChildProcess implements ProcessTransport {
 
     /**
      * Sets the terminal's window size ({@code TIOCSWINSZ}); the kernel sends SIGWINCH to its
-     * foreground process group. IllegalStateException for a child without a terminal, or once the
-     * terminal was released; IllegalArgumentException for a size outside 1 to 65535.
+     * foreground process group. Same as {@code terminal().resize(columns, rows)}.
+     *
+     * @param columns the new width, 1 to 65535
+     * @param rows the new height, 1 to 65535
+     * @throws IllegalStateException for a child without a terminal, or once the terminal was released
+     * @throws IllegalArgumentException for a size outside 1 to 65535
      */
     public void resizeTerminal(int columns, int rows) {
         terminal().resize(columns, rows);
@@ -325,12 +351,16 @@ public final class ChildProcess implements ProcessTransport {
         terminalInput.write(bytes, true);
     }
 
-    /** The exit status once the child was reaped. */
+    /**
+     * {@return the exit status once the child was reaped, else empty} That can be before
+     * {@code processEnded}, while a grandchild still holds a pipe; {@link #onExit()} completes only
+     * after {@code processEnded}.
+     */
     public Optional<ExitStatus> exitStatus() {
         return process.exitStatus();
     }
 
-    /** The spec this child was started from. */
+    /** {@return the spec this child was started from} */
     public ProcessSpec spec() {
         return process.spec();
     }

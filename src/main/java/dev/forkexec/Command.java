@@ -95,6 +95,9 @@ public final class Command {
      * A command that runs {@code argv[0]} (looked up in the {@code PATH} when it has no {@code '/'})
      * with these arguments, exec'd directly, without a shell.
      *
+     * @param argv the program and its arguments
+     * @return a new command with the defaults: stdin {@code /dev/null}, stdout and stderr captured,
+     *     no timeout
      * @throws IllegalArgumentException for no argv, an empty one, a null element or a NUL character
      */
     public static Command of(String... argv) {
@@ -122,6 +125,11 @@ public final class Command {
      * replaces its directory. A spec with {@link ProcessSpec.Builder#usePTY() usePTY} is rejected
      * (IllegalArgumentException): a terminal has no separate stdout and stderr to collect; drive it
      * with {@link Expect} or a {@link ProcessProtocol} instead.
+     *
+     * @param spec the child's settings
+     * @return a new command with the defaults for fds 0-2: stdin {@code /dev/null}, stdout and stderr
+     *     captured
+     * @throws IllegalArgumentException for a spec with a pseudo-terminal
      */
     public static Command of(ProcessSpec spec) {
         Objects.requireNonNull(spec, "spec");
@@ -139,6 +147,9 @@ public final class Command {
      * child reads them, without blocking any thread; if the child exits or closes its stdin first, the
      * rest is dropped. The array is not copied (1,000 commands fed the same buffer share it): do not
      * change it until the commands run with it have ended.
+     *
+     * @param data what the child reads on its stdin
+     * @return this command
      */
     public Command input(byte[] data) {
         Objects.requireNonNull(data, "data");
@@ -147,7 +158,12 @@ public final class Command {
         return this;
     }
 
-    /** stdin gets this text encoded as UTF-8, then end-of-file. */
+    /**
+     * stdin gets this text encoded as UTF-8, then end-of-file.
+     *
+     * @param text what the child reads on its stdin
+     * @return this command
+     */
     public Command input(String text) {
         Objects.requireNonNull(text, "text");
         this.inputBytes = text.getBytes(StandardCharsets.UTF_8);
@@ -159,6 +175,9 @@ public final class Command {
      * stdin is this file, opened for reading by the parent just before the spawn (a shell's
      * {@code < file}); a file that cannot be opened fails {@link #run()}/{@link #start()} with a
      * {@link SpawnException} whose step is {@code "open"}.
+     *
+     * @param file the file the child reads on its stdin (relative names against the JVM's directory)
+     * @return this command
      */
     public Command input(Path file) {
         Objects.requireNonNull(file, "file");
@@ -172,6 +191,9 @@ public final class Command {
      * {@link #of(ProcessSpec)}), replacing a variable of that name; a null value removes the variable
      * from the child's environment instead.
      *
+     * @param name the variable's name
+     * @param value its value, or null to remove the variable
+     * @return this command
      * @throws IllegalArgumentException for a null or empty name, or one holding {@code '='} or a NUL,
      *     or a value holding a NUL
      */
@@ -188,14 +210,25 @@ public final class Command {
         return this;
     }
 
-    /** {@link #environment(String, String)} for each entry of {@code variables}, in its order. */
+    /**
+     * {@link #environment(String, String)} for each entry of {@code variables}, in its order.
+     *
+     * @param variables the variables to add (a null value removes that variable)
+     * @return this command
+     * @throws IllegalArgumentException for a name or value {@link #environment(String, String)} refuses
+     */
     public Command environment(Map<String, String> variables) {
         Objects.requireNonNull(variables, "variables");
         for (Map.Entry<String, String> e : variables.entrySet()) environment(e.getKey(), e.getValue());
         return this;
     }
 
-    /** The child's working directory (default: the JVM's, or the spec's for {@link #of(ProcessSpec)}). */
+    /**
+     * The child's working directory (default: the JVM's, or the spec's for {@link #of(ProcessSpec)}).
+     *
+     * @param dir the directory the child runs in
+     * @return this command
+     */
     public Command directory(Path dir) {
         this.directory = Objects.requireNonNull(dir, "dir");
         return this;
@@ -207,6 +240,8 @@ public final class Command {
      * {@code 2>&1}: stderr goes wherever stdout goes (into the stdout capture by default, interleaved as the
      * child wrote it); {@link CommandResult#stderr()} is then empty. A later {@code redirectErrorTo},
      * {@code inheritError} or {@code discardError} replaces this.
+     *
+     * @return this command
      */
     public Command redirectErrorToOutput() {
         this.stderr = Sink.MERGE;
@@ -214,28 +249,52 @@ public final class Command {
         return this;
     }
 
-    /** stdout goes straight into this file, created or truncated (a shell's {@code >}); it is not captured. */
+    /**
+     * stdout goes straight into this file, created or truncated (a shell's {@code >}); it is not captured.
+     *
+     * @param file the file, opened by the parent just before the spawn (relative names against the
+     *     JVM's directory)
+     * @return this command
+     */
     public Command redirectOutputTo(Path file) {
         this.stdoutFile = Objects.requireNonNull(file, "file");
         this.stdout = Sink.FILE;
         return this;
     }
 
-    /** stderr goes straight into this file, created or truncated (a shell's {@code 2>}); it is not captured. */
+    /**
+     * stderr goes straight into this file, created or truncated (a shell's {@code 2>}); it is not captured.
+     *
+     * @param file the file, opened by the parent just before the spawn (relative names against the
+     *     JVM's directory)
+     * @return this command
+     */
     public Command redirectErrorTo(Path file) {
         this.stderrFile = Objects.requireNonNull(file, "file");
         this.stderr = Sink.FILE;
         return this;
     }
 
-    /** stdout is appended to this file, created if missing (a shell's {@code >>}); it is not captured. */
+    /**
+     * stdout is appended to this file, created if missing (a shell's {@code >>}); it is not captured.
+     *
+     * @param file the file, opened by the parent just before the spawn (relative names against the
+     *     JVM's directory)
+     * @return this command
+     */
     public Command appendOutputTo(Path file) {
         this.stdoutFile = Objects.requireNonNull(file, "file");
         this.stdout = Sink.APPEND;
         return this;
     }
 
-    /** stderr is appended to this file, created if missing (a shell's {@code 2>>}); it is not captured. */
+    /**
+     * stderr is appended to this file, created if missing (a shell's {@code 2>>}); it is not captured.
+     *
+     * @param file the file, opened by the parent just before the spawn (relative names against the
+     *     JVM's directory)
+     * @return this command
+     */
     public Command appendErrorTo(Path file) {
         this.stderrFile = Objects.requireNonNull(file, "file");
         this.stderr = Sink.APPEND;
@@ -245,6 +304,8 @@ public final class Command {
     /**
      * stdout is the JVM's own fd 1 ({@code Redirect.INHERIT}): the child writes there directly, not
      * through {@code System.out}; it is not captured.
+     *
+     * @return this command
      */
     public Command inheritOutput() {
         this.stdout = Sink.INHERIT;
@@ -252,21 +313,34 @@ public final class Command {
         return this;
     }
 
-    /** stderr is the JVM's own fd 2 ({@code Redirect.INHERIT}); it is not captured. */
+    /**
+     * stderr is the JVM's own fd 2 ({@code Redirect.INHERIT}): the child writes there directly, not
+     * through {@code System.err}; it is not captured.
+     *
+     * @return this command
+     */
     public Command inheritError() {
         this.stderr = Sink.INHERIT;
         this.stderrFile = null;
         return this;
     }
 
-    /** stdout goes to {@code /dev/null}. */
+    /**
+     * stdout goes to {@code /dev/null}; it is not captured.
+     *
+     * @return this command
+     */
     public Command discardOutput() {
         this.stdout = Sink.DISCARD;
         this.stdoutFile = null;
         return this;
     }
 
-    /** stderr goes to {@code /dev/null}. */
+    /**
+     * stderr goes to {@code /dev/null}; it is not captured.
+     *
+     * @return this command
+     */
     public Command discardError() {
         this.stderr = Sink.DISCARD;
         this.stderrFile = null;
@@ -283,13 +357,21 @@ public final class Command {
      * exceptionally) once the command has ended; the consumer is not called again after it threw.
      * Needs stdout captured: with {@code redirectOutputTo}, {@code inheritOutput} or
      * {@code discardOutput} the run fails with IllegalStateException.
+     *
+     * @param consumer receives each line of stdout; replaces an earlier one
+     * @return this command
      */
     public Command onOutputLine(Consumer<String> consumer) {
         this.outputLines = Objects.requireNonNull(consumer, "consumer");
         return this;
     }
 
-    /** {@link #onOutputLine(Consumer)} for stderr; needs stderr captured (not merged into stdout). */
+    /**
+     * {@link #onOutputLine(Consumer)} for stderr; needs stderr captured (not merged into stdout).
+     *
+     * @param consumer receives each line of stderr; replaces an earlier one
+     * @return this command
+     */
     public Command onErrorLine(Consumer<String> consumer) {
         this.errorLines = Objects.requireNonNull(consumer, "consumer");
         return this;
@@ -300,6 +382,10 @@ public final class Command {
      * up to the 2 GiB a byte array holds). The rest is still read, as fast as the child writes it, and
      * dropped: the child never blocks on a full pipe or dies of SIGPIPE. Line consumers still see every
      * line. {@link CommandResult#stdoutTruncated()} tells whether bytes were dropped.
+     *
+     * @param bytes the most bytes kept of each stream, zero or more
+     * @return this command
+     * @throws IllegalArgumentException if {@code bytes} is negative
      */
     public Command captureLimit(int bytes) {
         if (bytes < 0) throw new IllegalArgumentException("captureLimit must not be negative, was " + bytes);
@@ -313,6 +399,10 @@ public final class Command {
      * Ends the command if it still runs this long after it started: SIGTERM to its process group, then
      * SIGKILL to the group one {@link #gracePeriod(Duration) grace period} later; the result then says
      * {@link CommandResult#timedOut()}. Default: no limit.
+     *
+     * @param limit the longest the command may run, positive
+     * @return this command
+     * @throws IllegalArgumentException if {@code limit} is zero or negative
      */
     public Command timeout(Duration limit) {
         Objects.requireNonNull(limit, "limit");
@@ -324,6 +414,10 @@ public final class Command {
     /**
      * How long SIGTERM may take before SIGKILL follows, and how long descendants may keep the pipes
      * open after the child exited before they are closed; default {@link #DEFAULT_GRACE_PERIOD} (1 s).
+     *
+     * @param grace the grace period, zero or more
+     * @return this command
+     * @throws IllegalArgumentException if {@code grace} is negative
      */
     public Command gracePeriod(Duration grace) {
         Objects.requireNonNull(grace, "grace");
@@ -338,6 +432,7 @@ public final class Command {
      * Runs the command and waits until it has ended (reaped, pipes at end-of-file or closed after the
      * grace period). A non-zero exit is not an exception here: call {@link CommandResult#orThrow()}.
      *
+     * @return what the command did
      * @throws SpawnException the child could not be started (no such program, a bad directory, an
      *     input or output file that cannot be opened, ...); nothing is left behind
      * @throws InterruptedException this thread was interrupted while waiting; the command's process
@@ -368,6 +463,7 @@ public final class Command {
      * exceptionally only with what a line consumer threw). Cancelling the future kills the command's
      * process group (SIGKILL).
      *
+     * @return the future result
      * @throws SpawnException the child could not be started; thrown here, not through the future
      * @throws IllegalStateException a line consumer was set for a stream that is not captured
      */

@@ -23,13 +23,17 @@ public class CommandFailedException extends IOException {
     /** Not serialized: a result holds the whole output. */
     private final transient CommandResult result;
 
-    /** A failure of the command that produced {@code result}. */
+    /**
+     * A failure of the command that produced {@code result}; the message is built from it.
+     *
+     * @param result what the failed command did, not null
+     */
     public CommandFailedException(CommandResult result) {
         super(message(Objects.requireNonNull(result, "result")));
         this.result = result;
     }
 
-    /** What the command did (null only after deserialization). */
+    /** {@return what the command did: its output, exit status and timing (null only after deserialization)} */
     public CommandResult result() {
         return result;
     }

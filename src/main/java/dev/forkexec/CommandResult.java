@@ -47,76 +47,82 @@ public final class CommandResult {
         this.errorMerged = errorMerged;
     }
 
-    /** The argv that ran, {@code argv[0]} first. */
+    /** {@return the argv that ran, {@code argv[0]} first (unmodifiable)} */
     public List<String> command() {
         return command;
     }
 
-    /** How the child ended: its exit code, or the signal that killed it. */
+    /** {@return how the child ended: its exit code, or the signal that killed it} */
     public ExitStatus exitStatus() {
         return exitStatus;
     }
 
-    /** A copy of the captured stdout (empty when stdout was not captured). */
+    /** {@return a copy of the captured stdout (empty when stdout was not captured)} */
     public byte[] stdout() {
         return stdout.clone();
     }
 
-    /** A copy of the captured stderr (empty when stderr was not captured or went into stdout). */
+    /** {@return a copy of the captured stderr (empty when stderr was not captured or went into stdout)} */
     public byte[] stderr() {
         return stderr.clone();
     }
 
-    /** The captured stdout as a read-only buffer over the result's own bytes: no copy, whatever its size. */
+    /** {@return the captured stdout as a read-only buffer over the result's own bytes: no copy, whatever its size} */
     public ByteBuffer stdoutBuffer() {
         return ByteBuffer.wrap(stdout).asReadOnlyBuffer();
     }
 
-    /** The captured stderr as a read-only buffer over the result's own bytes: no copy. */
+    /** {@return the captured stderr as a read-only buffer over the result's own bytes: no copy} */
     public ByteBuffer stderrBuffer() {
         return ByteBuffer.wrap(stderr).asReadOnlyBuffer();
     }
 
-    /** The captured stdout decoded as UTF-8 as a whole (a character split across reads stays whole); malformed input replaced. */
+    /**
+     * {@return the captured stdout decoded as UTF-8 as a whole (a character split across reads stays
+     * whole), malformed input replaced}
+     */
     public String stdoutText() {
         String s = stdoutText;
         if (s == null) stdoutText = s = new String(stdout, StandardCharsets.UTF_8);
         return s;
     }
 
-    /** The captured stderr decoded as UTF-8; malformed input replaced. */
+    /** {@return the captured stderr decoded as UTF-8, malformed input replaced} */
     public String stderrText() {
         String s = stderrText;
         if (s == null) stderrText = s = new String(stderr, StandardCharsets.UTF_8);
         return s;
     }
 
-    /** Whether stdout brought more than {@link Command#captureLimit(int)} bytes (the rest was dropped). */
+    /** {@return whether stdout brought more than {@link Command#captureLimit(int)} bytes (the rest was dropped)} */
     public boolean stdoutTruncated() {
         return stdoutTruncated;
     }
 
-    /** Whether stderr brought more than {@link Command#captureLimit(int)} bytes (the rest was dropped). */
+    /** {@return whether stderr brought more than {@link Command#captureLimit(int)} bytes (the rest was dropped)} */
     public boolean stderrTruncated() {
         return stderrTruncated;
     }
 
-    /** Whether the {@link Command#timeout(Duration) timeout} expired while the child ran (it was then signalled). */
+    /**
+     * {@return whether the {@link Command#timeout(Duration) timeout} expired while the child ran} The
+     * child's process group was then sent SIGTERM, and SIGKILL if it did not end in the grace period.
+     */
     public boolean timedOut() {
         return timeout != null;
     }
 
-    /** The timeout that expired, when {@link #timedOut()}. */
+    /** {@return the timeout that expired, when {@link #timedOut()}; else empty} */
     public Optional<Duration> expiredTimeout() {
         return Optional.ofNullable(timeout);
     }
 
-    /** From just before the spawn to the moment the command had ended. */
+    /** {@return how long the command took, from just before the spawn to the moment it had ended} */
     public Duration elapsed() {
         return elapsed;
     }
 
-    /** Whether the command succeeded: exit 0 and not timed out. */
+    /** {@return whether the command succeeded: exit 0 and not timed out} */
     public boolean isSuccess() {
         return exitStatus.isSuccess() && timeout == null;
     }
@@ -124,6 +130,7 @@ public final class CommandResult {
     /**
      * This result when the command succeeded (exit 0, no timeout).
      *
+     * @return this result
      * @throws CommandFailedException for a non-zero exit, a signal or a timeout; its message names the
      *     command, how it ended and the last lines of its stderr
      */

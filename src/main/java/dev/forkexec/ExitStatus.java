@@ -53,7 +53,10 @@ public final class ExitStatus {
         return new ExitStatus(-1, signal, coreDumped, null);
     }
 
-    /** A child whose status was lost: it was reaped outside the library on a kernel older than 6.15. */
+    /**
+     * {@return the status of a child whose status was lost} It was reaped outside the library on a
+     * kernel older than 6.15 (see the class comment).
+     */
     public static ExitStatus unknown() {
         return UNKNOWN;
     }
@@ -106,7 +109,10 @@ public final class ExitStatus {
         return exitCode == 0;
     }
 
-    /** False only for {@link #unknown()}: the child ended, but how was lost (see the class comment). */
+    /**
+     * {@return false only for {@link #unknown()}: the child ended, but how was lost (see the class
+     * comment)}
+     */
     public boolean isKnown() {
         return this != UNKNOWN;
     }
@@ -115,6 +121,8 @@ public final class ExitStatus {
      * What the child used (CPU times, peak memory, ...), from the wait that reaped it; empty when
      * the library did not reap it itself (see the class comment) or for statuses made with
      * {@link #exited} and {@link #killed}.
+     *
+     * @return the child's resource usage, or empty
      */
     public Optional<ResourceUsage> resourceUsage() {
         return Optional.ofNullable(usage);

@@ -64,7 +64,7 @@ import java.util.regex.Pattern;
  *
  * <p><b>The canonical-mode line limit.</b> In canonical mode (the default; off in raw mode) the
  * kernel keeps at most 4095 bytes of one input line; on Linux the rest of the line is dropped
- * without any error (measured on 6.18; no BEL is sent), so a longer line reaches the program cut
+ * without any error (measured on Linux 6.18; no BEL is sent), so a longer line reaches the program cut
  * short. {@link #sendLine(String)} therefore refuses a line longer than 4095 bytes while the
  * terminal is canonical; send long data in raw mode ({@link ProcessSpec.Builder#terminalRaw}), or
  * through a file.
@@ -76,10 +76,10 @@ import java.util.regex.Pattern;
  * program starts, which matters because many read it only then), match the output rather than the
  * echo, or turn echo off. A shell without a line editor ({@code sh -i} as dash) does not wrap.
  *
- * <p>The unread buffer grows while nobody waits in a call; above 1 MiB reading pauses (the child
- * blocks on a full terminal) until a call consumes or waits again. {@link #transcript()} keeps the
- * last 64 KiB the terminal showed, for debugging. Methods are thread-safe; calls that wait are
- * meant for one thread at a time.
+ * <p>The unread buffer grows while nobody waits in a call; above 1 Mi characters reading pauses
+ * (the child blocks on a full terminal) until a call consumes or waits again. {@link #transcript()}
+ * keeps at least the last 64 Ki characters the terminal showed, for debugging. Methods are
+ * thread-safe; calls that wait are meant for one thread at a time.
  */
 public final class Expect implements AutoCloseable {
     /** pexpect's default timeout. */
@@ -119,6 +119,9 @@ public final class Expect implements AutoCloseable {
      * Spawns {@code spec}, which must use a pseudo-terminal ({@link ProcessSpec.Builder#usePTY()}),
      * on {@code reactor}; what the terminal shows is decoded as UTF-8.
      *
+     * @param reactor the reactor whose thread reads the terminal
+     * @param spec what to start, built with {@link ProcessSpec.Builder#usePTY()}
+     * @return the session; close it to hang the terminal up and end the child
      * @throws IllegalArgumentException when the spec has no terminal
      * @throws SpawnException when the child cannot be started (nothing is left behind)
      */
@@ -126,7 +129,16 @@ public final class Expect implements AutoCloseable {
         return spawn(reactor, spec, StandardCharsets.UTF_8);
     }
 
-    /** {@link #spawn(Reactor, ProcessSpec)}, decoding what the terminal shows with {@code charset}. */
+    /**
+     * {@link #spawn(Reactor, ProcessSpec)}, decoding what the terminal shows with {@code charset}.
+     *
+     * @param reactor the reactor whose thread reads the terminal
+     * @param spec what to start, built with {@link ProcessSpec.Builder#usePTY()}
+     * @param charset decodes the output and encodes {@link #send(String)} and {@link #sendLine(String)}
+     * @return the session; close it to hang the terminal up and end the child
+     * @throws IllegalArgumentException when the spec has no terminal
+     * @throws SpawnException when the child cannot be started (nothing is left behind)
+     */
     public static Expect spawn(Reactor reactor, ProcessSpec spec, Charset charset) throws SpawnException {
         Objects.requireNonNull(reactor, "reactor");
         Objects.requireNonNull(spec, "spec");
@@ -138,17 +150,23 @@ public final class Expect implements AutoCloseable {
         return new Expect(reactor, spec, charset);
     }
 
-    /** The running child (its transport: write, signal, onExit). */
+    /** {@return the child (its transport: write, signal, onExit)} */
     public ChildProcess process() {
         return process;
     }
 
-    /** The child's terminal (size, echo, raw mode, foreground group). */
+    /** {@return the child's terminal (size, echo, raw mode, foreground group)} */
     public Terminal terminal() {
         return terminal;
     }
 
-    /** Sets the timeout of the calls that take none (default 30 s); returns this. */
+    /**
+     * Sets the timeout of the calls that take none (default {@link #DEFAULT_TIMEOUT}, 30 s).
+     *
+     * @param timeout the new default, zero or more
+     * @return this
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
     public Expect defaultTimeout(Duration timeout) {
         checkTimeout(timeout);
         lock.lock();
@@ -162,7 +180,14 @@ public final class Expect implements AutoCloseable {
 
     // ------------------------------------------------------------------ expecting
 
-    /** {@link #expect(Pattern, Duration)} with the default timeout. */
+    /**
+     * {@link #expect(Pattern, Duration)} with the default timeout.
+     *
+     * @param pattern what to wait for
+     * @return the match and what came before it
+     * @throws ExpectException at the timeout or at end of file (see the class comment)
+     * @throws InterruptedException when the waiting thread is interrupted (the buffer is unchanged)
+     */
     public Match expect(Pattern pattern) throws ExpectException, InterruptedException {
         return expect(List.of(pattern), currentTimeout());
     }
@@ -171,6 +196,9 @@ public final class Expect implements AutoCloseable {
      * Waits until {@code pattern} matches what the terminal shows, for at most {@code timeout}; returns
      * the match (index 0) and what came before it.
      *
+     * @param pattern what to wait for
+     * @param timeout the longest time to wait for the match, zero or more
+     * @return the match and what came before it
      * @throws ExpectException at the timeout or at end of file (see the class comment)
      * @throws InterruptedException when the waiting thread is interrupted (the buffer is unchanged)
      */
@@ -181,6 +209,12 @@ public final class Expect implements AutoCloseable {
     /**
      * Waits until one of {@code patterns} matches; the one that starts earliest wins (the lowest index
      * on a tie), and {@link Match#index()} says which.
+     *
+     * @param patterns what to wait for, at least one
+     * @param timeout the longest time to wait for a match, zero or more
+     * @return the match, which pattern it was, and what came before it
+     * @throws ExpectException at the timeout or at end of file (see the class comment)
+     * @throws InterruptedException when the waiting thread is interrupted (the buffer is unchanged)
      */
     public Match expect(List<Pattern> patterns, Duration timeout) throws ExpectException, InterruptedException {
         Objects.requireNonNull(patterns, "patterns");
@@ -190,19 +224,40 @@ public final class Expect implements AutoCloseable {
         return await(List.copyOf(patterns), timeout);
     }
 
-    /** {@link #expectExact(String, Duration)} with the default timeout. */
+    /**
+     * {@link #expectExact(String, Duration)} with the default timeout.
+     *
+     * @param text what to wait for, taken literally, not empty
+     * @return the match and what came before it
+     * @throws ExpectException at the timeout or at end of file (see the class comment)
+     * @throws InterruptedException when the waiting thread is interrupted (the buffer is unchanged)
+     */
     public Match expectExact(String text) throws ExpectException, InterruptedException {
         return expectExact(text, currentTimeout());
     }
 
-    /** Waits until {@code text} appears, taken literally (no regular expression). */
+    /**
+     * Waits until {@code text} appears, taken literally (no regular expression).
+     *
+     * @param text what to wait for, not empty
+     * @param timeout the longest time to wait for it, zero or more
+     * @return the match and what came before it
+     * @throws ExpectException at the timeout or at end of file (see the class comment)
+     * @throws InterruptedException when the waiting thread is interrupted (the buffer is unchanged)
+     */
     public Match expectExact(String text, Duration timeout) throws ExpectException, InterruptedException {
         Objects.requireNonNull(text, "text");
         if (text.isEmpty()) throw new IllegalArgumentException("expectExact needs a non-empty text");
         return expect(List.of(Pattern.compile(Pattern.quote(text))), timeout);
     }
 
-    /** {@link #expectEof(Duration)} with the default timeout. */
+    /**
+     * {@link #expectEof(Duration)} with the default timeout.
+     *
+     * @return everything that arrived unmatched before the end of file
+     * @throws ExpectException (a timeout) if the end of file did not come in time
+     * @throws InterruptedException when the waiting thread is interrupted (the buffer is unchanged)
+     */
     public String expectEof() throws ExpectException, InterruptedException {
         return expectEof(currentTimeout());
     }
@@ -212,7 +267,10 @@ public final class Expect implements AutoCloseable {
      * started have closed the terminal, or exited) and returns everything that arrived unmatched
      * before it; the buffer is then empty.
      *
+     * @param timeout the longest time to wait for the end of file, zero or more
+     * @return everything that arrived unmatched before the end of file
      * @throws ExpectException (a timeout) if the end of file did not come in time
+     * @throws InterruptedException when the waiting thread is interrupted (the buffer is unchanged)
      */
     public String expectEof(Duration timeout) throws ExpectException, InterruptedException {
         checkTimeout(timeout);
@@ -228,7 +286,7 @@ public final class Expect implements AutoCloseable {
         }
     }
 
-    /** Whether the terminal has reached its end of file. */
+    /** {@return whether the terminal has reached its end of file} */
     public boolean isEof() {
         lock.lock();
         try {
@@ -242,6 +300,10 @@ public final class Expect implements AutoCloseable {
      * Waits until the terminal's echo is off (pexpect's {@code waitnoecho}), which a program asking
      * for a password does before reading it; true once it is, false if it was still on at the
      * timeout. Checks at each arrival of output and every 100 ms.
+     *
+     * @param timeout the longest time to wait, zero or more
+     * @return true once echo is off; false if it was still on at the timeout, or the terminal closed
+     * @throws InterruptedException when the waiting thread is interrupted
      */
     public boolean awaitEchoOff(Duration timeout) throws InterruptedException {
         checkTimeout(timeout);
@@ -340,13 +402,21 @@ public final class Expect implements AutoCloseable {
 
     // ------------------------------------------------------------------ sending
 
-    /** Types {@code text} (in the Expect's charset) into the terminal; queued, never blocks. */
+    /**
+     * Types {@code text} into the terminal; queued, never blocks.
+     *
+     * @param text what to type, encoded in the Expect's charset (UTF-8 unless given)
+     */
     public void send(String text) {
         Objects.requireNonNull(text, "text");
         process.write(text.getBytes(charset));
     }
 
-    /** Types these bytes into the terminal; queued, never blocks. */
+    /**
+     * Types these bytes into the terminal; queued, never blocks.
+     *
+     * @param bytes what to type (copied)
+     */
     public void send(byte[] bytes) {
         process.write(bytes.clone());
     }
@@ -355,6 +425,9 @@ public final class Expect implements AutoCloseable {
      * Types {@code line} and a {@code \n}. While the terminal is in canonical mode a line longer than
      * {@link #MAX_CANONICAL_LINE} bytes is refused with IllegalArgumentException, because the kernel
      * would drop its tail silently (see the class comment).
+     *
+     * @param line what to type before the {@code \n}, encoded in the Expect's charset
+     * @throws IllegalArgumentException for a line too long for canonical mode
      */
     public void sendLine(String line) {
         Objects.requireNonNull(line, "line");
@@ -383,6 +456,9 @@ public final class Expect implements AutoCloseable {
      * Types a control character as pexpect's {@code sendcontrol}: {@code 'c'} is ^C (3), {@code '['}
      * ESC (27), {@code '?'} DEL (127), {@code '@'} NUL; letters in either case. IllegalArgumentException
      * for a character with no control form.
+     *
+     * @param c the character typed with Ctrl: {@code @}, a letter, {@code [}, {@code \}, {@code ]},
+     *     {@code ^}, {@code _} or {@code ?}
      */
     public void sendControl(char c) {
         int code;
@@ -409,7 +485,7 @@ public final class Expect implements AutoCloseable {
 
     // ------------------------------------------------------------------ debugging
 
-    /** What arrived and matched nothing yet (what the next call searches). */
+    /** {@return what arrived and matched nothing yet (what the next call searches)} */
     public String buffer() {
         lock.lock();
         try {
@@ -420,8 +496,9 @@ public final class Expect implements AutoCloseable {
     }
 
     /**
-     * The last 64 KiB of text the terminal showed (the program's output, and what was typed when
-     * echo was on), for debugging a session; independent of matching.
+     * {@return the recent text the terminal showed: at least the last 64 Ki characters (at most
+     * 128 Ki), or all of it in a shorter session} That is the program's output, and what was typed
+     * while echo was on; for debugging a session, independent of matching.
      */
     public String transcript() {
         lock.lock();
@@ -432,7 +509,7 @@ public final class Expect implements AutoCloseable {
         }
     }
 
-    /** The exit status once the child has ended (its terminal closed and it was reaped). */
+    /** {@return the child's exit status once it was reaped, else empty} */
     public Optional<ExitStatus> exitStatus() {
         return process.exitStatus();
     }
@@ -619,27 +696,39 @@ public final class Expect implements AutoCloseable {
             this.result = result;
         }
 
-        /** Which pattern of the call matched (0 for a call with one). */
+        /** {@return which pattern of the call matched, by its index in the list (0 for a call with one)} */
         public int index() {
             return index;
         }
 
-        /** What arrived between the previous match (or the start) and this one (pexpect's {@code before}). */
+        /**
+         * {@return what arrived between the previous match (or the start) and this one (pexpect's
+         * {@code before})}
+         */
         public String before() {
             return before;
         }
 
-        /** The matched text (pexpect's {@code after}). */
+        /** {@return the matched text (pexpect's {@code after})} */
         public String matched() {
             return result.group();
         }
 
-        /** A group of the match; IndexOutOfBoundsException for one the pattern lacks. */
+        /**
+         * A capturing group of the match, as {@link Matcher#group(int)}.
+         *
+         * @param group the group's number; 0 is the whole match
+         * @return the text the group matched, or null if it took no part in the match
+         * @throws IndexOutOfBoundsException for a group the pattern lacks
+         */
         public String group(int group) {
             return result.group(group);
         }
 
-        /** The match as java.util.regex reports it (groups, offsets relative to the buffer searched). */
+        /**
+         * {@return the match as {@code java.util.regex} reports it (groups, offsets relative to the
+         * buffer searched)}
+         */
         public MatchResult result() {
             return result;
         }

@@ -19,7 +19,9 @@ public final class ExpectException extends IOException {
         EOF
     }
 
+    /** Why no pattern matched, as {@link #reason()} returns it. */
     private final Reason reason;
+    /** What arrived unmatched, as {@link #before()} returns it. */
     private final String before;
 
     ExpectException(Reason reason, String before, String message) {
@@ -28,22 +30,22 @@ public final class ExpectException extends IOException {
         this.before = before;
     }
 
-    /** Whether the timeout or the end of file ended the wait. */
+    /** {@return whether the timeout or the end of file ended the wait} */
     public Reason reason() {
         return reason;
     }
 
-    /** Whether the timeout passed. */
+    /** {@return whether the timeout passed} */
     public boolean isTimeout() {
         return reason == Reason.TIMEOUT;
     }
 
-    /** Whether the terminal reached its end of file. */
+    /** {@return whether the terminal reached its end of file} */
     public boolean isEof() {
         return reason == Reason.EOF;
     }
 
-    /** Everything that arrived since the last match and matched nothing (pexpect's {@code before}). */
+    /** {@return everything that arrived since the last match and matched nothing (pexpect's {@code before})} */
     public String before() {
         return before;
     }

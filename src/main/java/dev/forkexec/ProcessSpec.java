@@ -19,8 +19,9 @@ import java.util.TreeMap;
 /**
  * Everything needed to start one child: argv, program, environment, directory, credentials,
  * session or process group, resource limits, umask, niceness, parent-death signal, cgroup, the fd
- * map and, with {@link Builder#usePTY()}, a pseudo-terminal. Immutable and reusable for any number of spawns; the native form (UTF-8 strings, the
- * program's candidate paths) is computed on the first spawn and reused.
+ * map and, with {@link Builder#usePTY()}, a pseudo-terminal. Immutable and reusable for any number
+ * of spawns; the native form (UTF-8 strings, the program's candidate paths) is computed on the
+ * first spawn and reused.
  *
  * <pre>{@code
  * ProcessSpec spec = ProcessSpec.command("sh", "-c", "echo hi >&3")
@@ -95,62 +96,76 @@ public final class ProcessSpec {
         this.terminalEcho = b.pty && (b.terminalEcho != null ? b.terminalEcho : !b.terminalRaw);
     }
 
-    /** Starts a builder; {@code argv[0]} names the program and is the child's {@code argv[0]}. */
+    /**
+     * Starts a builder; {@code argv[0]} names the program and is the child's {@code argv[0]}.
+     *
+     * @param argv the program and its arguments; checked by {@link Builder#build()} (not null or
+     *     empty, no null element, no NUL character)
+     * @return a builder with the default fd map and the JVM's environment
+     */
     public static Builder command(String... argv) {
         return new Builder(argv == null ? null : Arrays.asList(argv));
     }
 
-    /** Starts a builder; {@code argv.get(0)} names the program and is the child's {@code argv[0]}. */
+    /**
+     * Starts a builder; {@code argv.get(0)} names the program and is the child's {@code argv[0]}.
+     *
+     * @param argv the program and its arguments (copied); checked by {@link Builder#build()}
+     * @return a builder with the default fd map and the JVM's environment
+     */
     public static Builder command(List<String> argv) {
         return new Builder(argv);
     }
 
-    /** A builder holding this spec's values, to derive a variant. */
+    /** {@return a new builder holding this spec's values, to derive a variant} */
     public Builder toBuilder() {
         return new Builder(this);
     }
 
-    /** The child's argv, {@code argv[0]} first. */
+    /** {@return the child's argv, {@code argv[0]} first (unmodifiable)} */
     public List<String> argv() {
         return argv;
     }
 
-    /** The file run instead of looking up {@code argv[0]}, or null. */
+    /** {@return the program run instead of {@code argv[0]}, or null to run {@code argv[0]}} */
     public String executable() {
         return executable;
     }
 
-    /** The child's whole environment (the parent's when none was given), in a fixed order. */
+    /** {@return the child's whole environment (the parent's when none was given), unmodifiable, in a fixed order} */
     public Map<String, String> environment() {
         return environment;
     }
 
-    /** The child's working directory, or null for the parent's. */
+    /** {@return the child's working directory, or null for the parent's} */
     public Path directory() {
         return directory;
     }
 
-    /** The uid the child runs as, or -1 for unchanged. */
+    /** {@return the uid the child runs as, or -1 for unchanged} */
     public int uid() {
         return uid;
     }
 
-    /** The gid the child runs as, or -1 for unchanged. */
+    /** {@return the gid the child runs as, or -1 for unchanged} */
     public int gid() {
         return gid;
     }
 
-    /** The supplementary groups, or null when setgroups is not called. */
+    /** {@return a copy of the supplementary groups, or null when {@code setgroups} is not called} */
     public int[] groups() {
         return groups == null ? null : groups.clone();
     }
 
-    /** The fd map, by child fd. */
+    /**
+     * {@return the fd map, by child fd, in ascending order (unmodifiable)} With a terminal, fds 0, 1
+     * and 2 are {@link ChildFD.Kind#TERMINAL} entries.
+     */
     public Map<Integer, ChildFD> childFDs() {
         return childFDs;
     }
 
-    /** Whether the child calls setsid(). */
+    /** {@return whether the child calls {@code setsid()} ({@link Builder#newSession(boolean)})} */
     public boolean newSession() {
         return newSession;
     }
@@ -159,6 +174,8 @@ public final class ProcessSpec {
      * The process group the child joins ({@code setpgid}): 0 for a new group led by the child, a
      * pgid to join an existing one; empty to stay in the parent's. A child started with
      * {@link #newSession()} leads its own group whatever this says.
+     *
+     * @return 0 (a new group), the pgid to join, or empty
      */
     public OptionalInt processGroup() {
         return processGroup < 0 ? OptionalInt.empty() : OptionalInt.of(processGroup);
@@ -167,6 +184,8 @@ public final class ProcessSpec {
     /**
      * Whether the child leads its own process group: a new session ({@code newSession}, or a
      * terminal, which implies one), or {@code processGroup(0)}.
+     *
+     * @return true when the child's pid is also its process group id
      */
     public boolean leadsProcessGroup() {
         return newSession || processGroup == 0 || usesPTY();
@@ -176,17 +195,19 @@ public final class ProcessSpec {
      * Whether the child runs on a new pseudo-terminal ({@link Builder#usePTY(int, int)}): then its fds
      * 0, 1 and 2 are the terminal ({@link ChildFD.Kind#TERMINAL} in {@link #childFDs()}), it leads a
      * new session, and the terminal is its controlling terminal.
+     *
+     * @return true for a spec built with {@link Builder#usePTY()} or {@link Builder#usePTY(int, int)}
      */
     public boolean usesPTY() {
         return terminalColumns > 0;
     }
 
-    /** The terminal's width in columns when the child starts; 0 without a terminal. */
+    /** {@return the terminal's width in columns when the child starts; 0 without a terminal} */
     public int terminalColumns() {
         return terminalColumns;
     }
 
-    /** The terminal's height in rows when the child starts; 0 without a terminal. */
+    /** {@return the terminal's height in rows when the child starts; 0 without a terminal} */
     public int terminalRows() {
         return terminalRows;
     }
@@ -195,42 +216,47 @@ public final class ProcessSpec {
      * Whether the terminal echoes what is typed into it when the child starts: true unless
      * {@link Builder#terminalEcho(boolean) terminalEcho(false)} or {@link Builder#terminalRaw(boolean)
      * terminalRaw(true)} said otherwise; false without a terminal.
+     *
+     * @return whether echo is on when the child starts
      */
     public boolean terminalEcho() {
         return terminalEcho;
     }
 
-    /** Whether the terminal is in raw mode when the child starts ({@link Builder#terminalRaw(boolean)}). */
+    /**
+     * {@return whether the terminal is in raw mode when the child starts ({@link Builder#terminalRaw(boolean)});
+     * false without a terminal}
+     */
     public boolean terminalRaw() {
         return terminalRaw;
     }
 
-    /** The resource limits set in the child, by limit. */
+    /** {@return the resource limits set in the child, by limit (unmodifiable; empty when none are set)} */
     public Map<ResourceLimit, ResourceLimit.Setting> rlimits() {
         return rlimits;
     }
 
-    /** The child's umask, or empty to inherit the parent's. */
+    /** {@return the child's umask, or empty to inherit the parent's} */
     public OptionalInt umask() {
         return umask < 0 ? OptionalInt.empty() : OptionalInt.of(umask);
     }
 
-    /** The child's niceness (-20..19), or empty to inherit the parent's. */
+    /** {@return the child's niceness (-20..19), or empty to inherit the parent's} */
     public OptionalInt niceness() {
         return niceness == null ? OptionalInt.empty() : OptionalInt.of(niceness);
     }
 
-    /** The signal the child receives when this JVM dies, or 0 for none. */
+    /** {@return the signal the child receives when this JVM dies, or 0 for none} */
     public int parentDeathSignal() {
         return parentDeathSignal;
     }
 
-    /** The cgroup v2 directory the child starts in, or null for the parent's cgroup. */
+    /** {@return the cgroup v2 directory the child starts in, or null for the parent's cgroup} */
     public Path cgroup() {
         return cgroup;
     }
 
-    /** Whether the child runs with {@code PR_SET_NO_NEW_PRIVS}. */
+    /** {@return whether the child runs with {@code PR_SET_NO_NEW_PRIVS}} */
     public boolean noNewPrivileges() {
         return noNewPrivileges;
     }
@@ -344,7 +370,14 @@ public final class ProcessSpec {
             return m;
         }
 
-        /** Runs this file instead of looking up {@code argv[0]}; {@code argv[0]} stays as given. */
+        /**
+         * Runs this program instead of {@code argv[0]}; the child's {@code argv[0]} stays as given.
+         *
+         * @param path the program: a name without {@code '/'} is looked up in the {@code PATH} as
+         *     {@code argv[0]} would be; a path with one is used as it is (a relative one from the
+         *     child's working directory)
+         * @return this builder
+         */
         public Builder executable(String path) {
             this.executable = path;
             this.executableSet = true;
@@ -352,14 +385,24 @@ public final class ProcessSpec {
         }
 
 
-        /** The child's whole environment; default: the parent's, {@link System#getenv()}. */
+        /**
+         * The child's whole environment; default: the parent's, {@link System#getenv()}.
+         *
+         * @param env every variable the child gets (copied; nothing of the parent's is added)
+         * @return this builder
+         */
         public Builder environment(Map<String, String> env) {
             this.environment = env == null ? null : new LinkedHashMap<>(env);
             this.environmentSet = true;
             return this;
         }
 
-        /** The child's working directory; default: the parent's. */
+        /**
+         * The child's working directory; default: the parent's.
+         *
+         * @param dir the directory the child {@code chdir}s to, after the credential change
+         * @return this builder
+         */
         public Builder directory(Path dir) {
             this.directory = dir;
             this.directorySet = true;
@@ -367,7 +410,12 @@ public final class ProcessSpec {
         }
 
 
-        /** Runs the child as this user (needs privilege); default: unchanged. */
+        /**
+         * Runs the child as this user (needs privilege); default: unchanged.
+         *
+         * @param uid the real, effective and saved user id, not negative
+         * @return this builder
+         */
         public Builder uid(int uid) {
             this.uid = uid;
             this.uidSet = true;
@@ -375,7 +423,12 @@ public final class ProcessSpec {
         }
 
 
-        /** Runs the child with this group (needs privilege); default: unchanged. */
+        /**
+         * Runs the child with this group (needs privilege); default: unchanged.
+         *
+         * @param gid the real, effective and saved group id, not negative
+         * @return this builder
+         */
         public Builder gid(int gid) {
             this.gid = gid;
             this.gidSet = true;
@@ -383,7 +436,12 @@ public final class ProcessSpec {
         }
 
 
-        /** The supplementary groups (an empty list drops them all); default: unchanged. */
+        /**
+         * The supplementary groups (needs privilege); default: unchanged.
+         *
+         * @param gids the group ids, none negative; none at all drops every supplementary group
+         * @return this builder
+         */
         public Builder groups(int... gids) {
             this.groups = gids == null ? null : gids.clone();
             this.groupsSet = true;
@@ -394,6 +452,10 @@ public final class ProcessSpec {
         /**
          * Sets one entry of the fd map (which starts as the default map). With {@link #usePTY()}, an
          * entry for fd 0, 1 or 2 is rejected by {@link #build()}.
+         *
+         * @param childFD the fd number in the child, not negative
+         * @param what what the child finds there
+         * @return this builder
          */
         public Builder childFD(int childFD, ChildFD what) {
             if (childFDs == null) childFDs = new HashMap<>();
@@ -405,6 +467,9 @@ public final class ProcessSpec {
         /**
          * Replaces the whole fd map; an empty map leaves the child with no fds at all. With
          * {@link #usePTY()}, an entry for fd 0, 1 or 2 is rejected by {@link #build()}.
+         *
+         * @param map every fd the child gets, by child fd (copied)
+         * @return this builder
          */
         public Builder childFDs(Map<Integer, ChildFD> map) {
             this.childFDs = map == null ? null : new HashMap<>(map);
@@ -412,7 +477,11 @@ public final class ProcessSpec {
             return this;
         }
 
-        /** {@code usePTY(80, 24)}: the child runs on a new 80x24 pseudo-terminal. */
+        /**
+         * {@code usePTY(80, 24)}: the child runs on a new 80x24 pseudo-terminal.
+         *
+         * @return this builder
+         */
         public Builder usePTY() {
             return usePTY(80, 24);
         }
@@ -435,6 +504,10 @@ public final class ProcessSpec {
          * {@link Subprocess}, {@code channel(0)} and {@code channel(1)} are the same channel, the
          * master, for reading and writing. A failure to set the terminal up fails the spawn with
          * step {@code "pty"}.
+         *
+         * @param columns the terminal's width, 1 to 65535
+         * @param rows the terminal's height, 1 to 65535
+         * @return this builder
          */
         public Builder usePTY(int columns, int rows) {
             this.pty = true;
@@ -449,6 +522,9 @@ public final class ProcessSpec {
          * program that reads at once. Off is what pexpect's {@code echo=False} does: only the
          * child's output comes back, not the input. Needs {@link #usePTY()}; {@link Terminal#setEcho}
          * changes it later.
+         *
+         * @param on true for echo on
+         * @return this builder
          */
         public Builder terminalEcho(boolean on) {
             this.terminalEcho = on;
@@ -461,6 +537,9 @@ public final class ProcessSpec {
          * signal characters, no {@code \n} to {@code \r\n}. It also turns echo off unless
          * {@link #terminalEcho(boolean) terminalEcho(true)} asks for it. Set before the child exists.
          * Needs {@link #usePTY()}; {@link Terminal#setRaw} changes it later.
+         *
+         * @param on true for raw mode
+         * @return this builder
          */
         public Builder terminalRaw(boolean on) {
             this.terminalRaw = on;
@@ -468,7 +547,13 @@ public final class ProcessSpec {
             return this;
         }
 
-        /** Calls setsid() in the child, so it leads a new session and process group; default false. */
+        /**
+         * Calls {@code setsid()} in the child, so it leads a new session and process group, without a
+         * controlling terminal; default false.
+         *
+         * @param on true to start a new session
+         * @return this builder
+         */
         public Builder newSession(boolean on) {
             this.newSession = on;
             return this;
@@ -479,6 +564,9 @@ public final class ProcessSpec {
          * {@link ChildProcess#signalProcessGroup} reaches it and everything it starts); a positive
          * pgid joins that existing group of this session. Default: the parent's group. With
          * {@link #newSession(boolean)} the child leads its own group already; only 0 is allowed then.
+         *
+         * @param pgid 0 for a new group, or the id of an existing group of this session
+         * @return this builder
          */
         public Builder processGroup(int pgid) {
             this.processGroup = pgid;
@@ -490,7 +578,12 @@ public final class ProcessSpec {
          * Sets one resource limit in the child before exec ({@code prlimit}); {@code Long.MAX_VALUE}
          * ({@link ResourceLimit#UNLIMITED}) means unlimited. The soft limit may not exceed the hard
          * one; raising a hard limit above the parent's needs {@code CAP_SYS_RESOURCE}, else the spawn
-         * fails with step {@code "rlimit"}.
+         * fails with step {@code "rlimit"}. Invalid values are reported by {@link #build()}.
+         *
+         * @param which the limit to set; setting it again replaces the earlier values
+         * @param soft the limit the kernel enforces, not negative and at most {@code hard}
+         * @param hard the ceiling for the soft limit, not negative
+         * @return this builder
          */
         public Builder rlimit(ResourceLimit which, long soft, long hard) {
             if (which == null) {
@@ -506,7 +599,12 @@ public final class ProcessSpec {
             return this;
         }
 
-        /** The child's umask, 0 to 0777 (e.g. {@code 022}); default: the parent's. */
+        /**
+         * The child's umask; default: the parent's.
+         *
+         * @param mask the file mode creation mask, 0 to 0777 (e.g. {@code 022}, octal)
+         * @return this builder
+         */
         public Builder umask(int mask) {
             this.umask = mask;
             this.umaskSet = true;
@@ -516,6 +614,9 @@ public final class ProcessSpec {
         /**
          * The child's niceness, -20 (most favoured) to 19; default: the parent's. Lowering it below the
          * parent's needs {@code CAP_SYS_NICE}, else the spawn fails with step {@code "nice"} (EACCES).
+         *
+         * @param nice the niceness, -20 to 19
+         * @return this builder
          */
         public Builder niceness(int nice) {
             this.niceness = nice;
@@ -527,6 +628,9 @@ public final class ProcessSpec {
          * then. The kernel sends it when the <em>thread</em> that created the child ends, so such
          * children are created by one library thread that lives as long as the JVM, whatever thread
          * asked for the spawn. The setting survives exec, but not into a set-user-ID program.
+         *
+         * @param signal the signal number, 1 to 64 (e.g. 9 for SIGKILL)
+         * @return this builder
          */
         public Builder parentDeathSignal(int signal) {
             this.parentDeathSignal = signal;
@@ -540,6 +644,10 @@ public final class ProcessSpec {
          * refused (seccomp, old kernels), the child moves itself there before anything else by writing
          * its {@code cgroup.procs}. A missing directory, a cgroup v1 directory, or no permission fails
          * the spawn with step {@code "cgroup"}.
+         *
+         * @param cgroupDirectory the cgroup's directory under the cgroup v2 mount, e.g.
+         *     {@code /sys/fs/cgroup/jobs/job1}
+         * @return this builder
          */
         public Builder cgroup(Path cgroupDirectory) {
             this.cgroup = cgroupDirectory;
@@ -547,7 +655,13 @@ public final class ProcessSpec {
             return this;
         }
 
-        /** {@code PR_SET_NO_NEW_PRIVS}: exec can never grant the child privileges (set-user-ID, capabilities). */
+        /**
+         * {@code PR_SET_NO_NEW_PRIVS}: exec can never grant the child privileges (set-user-ID,
+         * capabilities); default false.
+         *
+         * @param on true to set it
+         * @return this builder
+         */
         public Builder noNewPrivileges(boolean on) {
             this.noNewPrivileges = on;
             return this;
@@ -559,7 +673,15 @@ public final class ProcessSpec {
             return this;
         }
 
-        /** Checks every value and builds the spec; IllegalArgumentException says what is wrong. */
+        /**
+         * Checks every value and builds the spec. The builder can be changed and built again.
+         *
+         * @return the immutable spec
+         * @throws IllegalArgumentException naming the first value that is wrong: a null or empty argv,
+         *     a null or NUL character in a string, a bad environment name, a negative id or fd, a
+         *     {@code sameAs} naming a missing fd or looping, a caller's entry for fd 0-2 with a
+         *     terminal, a terminal setting without {@link #usePTY()}, or a value out of range
+         */
         public ProcessSpec build() {
             if (argv == null) throw new IllegalArgumentException("argv must not be null");
             if (argv.isEmpty()) throw new IllegalArgumentException("argv must not be empty: argv[0] names the program");

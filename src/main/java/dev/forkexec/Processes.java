@@ -69,6 +69,9 @@ public final class Processes {
      * Starts {@code builder}'s command as {@link ProcessBuilder#start()} would, with the same checks,
      * exceptions and resulting Process behaviour (see the class comment).
      *
+     * @param builder the command, directory, environment and redirects to start; its
+     *     {@code environment()} is read, so afterwards it holds an environment map of its own
+     * @return the started process
      * @throws NullPointerException an element of the command is null
      * @throws IndexOutOfBoundsException the command is empty
      * @throws IOException the program could not be started (its message reads like the JDK's), or
@@ -87,7 +90,12 @@ public final class Processes {
      * start, the stages already started are killed (SIGKILL) and waited for, every pipe is closed, and
      * the exception is rethrown. The builders are not modified.
      *
+     * @param builders one builder per stage, in pipeline order; not modified
      * @return a mutable list of the started processes, in order
+     * @throws IOException a stage could not be started, as {@link #start(ProcessBuilder)} reports it;
+     *     the stages already started have been killed and reaped
+     * @throws IllegalArgumentException a stage other than the first does not read a PIPE, or one
+     *     other than the last does not write one
      */
     public static List<Process> startPipeline(List<ProcessBuilder> builders) throws IOException {
         int n = builders.size();

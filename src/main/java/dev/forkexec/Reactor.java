@@ -106,7 +106,13 @@ public final class Reactor implements AutoCloseable {
         thread.setDaemon(true);
     }
 
-    /** A new event loop with its own poll thread. */
+    /**
+     * Starts a new event loop with its own poll thread. Each reactor holds an epoll fd, an eventfd
+     * and a thread until {@link #close()}; one reactor can serve thousands of children.
+     *
+     * @return the running reactor
+     * @throws IllegalStateException if the epoll fd or the eventfd cannot be created (out of fds)
+     */
     public static Reactor create() {
         Reactor r = new Reactor();
         r.thread.start();
@@ -124,6 +130,10 @@ public final class Reactor implements AutoCloseable {
      * method instead, once the child has been killed and reaped and its pipes closed; the protocol
      * then gets no other callback.
      *
+     * @param protocol receives this child's callbacks
+     * @param spec what to start
+     * @return the running child, the same transport {@code connectionMade} received
+     * @throws SpawnException if a step of the spawn failed; the protocol is never called
      * @throws IllegalStateException once {@link #close()} has begun, or the reactor's thread died
      *     (the exception's cause is what ended it)
      */
@@ -195,6 +205,10 @@ public final class Reactor implements AutoCloseable {
      * Safe from any thread. What the task throws is logged, like a callback's. Calls still pending
      * when the reactor closes are dropped.
      *
+     * @param delay how long to wait, zero or more
+     * @param task what to run
+     * @return the pending call, to cancel it
+     * @throws IllegalArgumentException if {@code delay} is negative
      * @throws IllegalStateException once {@link #close()} has begun
      */
     public DelayedCall callLater(Duration delay, Runnable task) {
@@ -244,18 +258,22 @@ public final class Reactor implements AutoCloseable {
             this.task = task;
         }
 
-        /** Stops a pending call; true if it was pending, false if it already ran or was cancelled. */
+        /**
+         * Stops a pending call.
+         *
+         * @return true if it was pending; false if it already ran (or is running) or was cancelled
+         */
         public boolean cancel() {
             return state.compareAndSet(0, 2);
         }
 
-        /** Whether the call is still pending: neither run nor cancelled. */
+        /** {@return whether the call is still pending: neither run nor cancelled} */
         public boolean isActive() {
             return state.get() == 0;
         }
     }
 
-    /** Whether {@link #close()} has begun, or the reactor's thread died. */
+    /** {@return whether {@link #close()} has begun, or the reactor's thread died} */
     public boolean isClosed() {
         synchronized (lifecycle) {
             return closing;

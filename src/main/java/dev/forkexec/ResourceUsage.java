@@ -23,6 +23,17 @@ public final class ResourceUsage {
     /**
      * The figures as the kernel reports them; counts are never negative. Public so that tests and
      * other process layers can build values; children's figures come from {@link ExitStatus}.
+     *
+     * @param userTime CPU time spent in user mode
+     * @param systemTime CPU time spent in the kernel on the child's behalf
+     * @param maxResidentSetBytes the peak resident set size, in bytes
+     * @param minorPageFaults page faults served without I/O
+     * @param majorPageFaults page faults that needed I/O
+     * @param blocksRead blocks read from file systems, in 512-byte units
+     * @param blocksWritten blocks written to file systems, in 512-byte units
+     * @param voluntaryContextSwitches times the child gave up the CPU to wait
+     * @param involuntaryContextSwitches times the scheduler took the CPU away
+     * @throws NullPointerException if {@code userTime} or {@code systemTime} is null
      */
     public ResourceUsage(Duration userTime, Duration systemTime, long maxResidentSetBytes, long minorPageFaults,
             long majorPageFaults, long blocksRead, long blocksWritten, long voluntaryContextSwitches,
@@ -38,12 +49,12 @@ public final class ResourceUsage {
         this.involuntaryContextSwitches = involuntaryContextSwitches;
     }
 
-    /** CPU time spent in user mode. */
+    /** {@return the CPU time spent in user mode} */
     public Duration userTime() {
         return userTime;
     }
 
-    /** CPU time spent in the kernel on the child's behalf. */
+    /** {@return the CPU time spent in the kernel on the child's behalf} */
     public Duration systemTime() {
         return systemTime;
     }
@@ -55,37 +66,39 @@ public final class ResourceUsage {
      * peak at the moment of the exec. It is the child's own peak only when the child grew beyond that;
      * otherwise it is an upper bound. {@code posix_spawn}, {@code vfork} and Python's subprocess share
      * this; GNU {@code time} shows the child's own peak because it forks from a tiny process.
+     *
+     * @return the peak resident set size, in bytes
      */
     public long maxResidentSetBytes() {
         return maxResidentSetBytes;
     }
 
-    /** Page faults served without I/O. */
+    /** {@return the number of page faults served without I/O} */
     public long minorPageFaults() {
         return minorPageFaults;
     }
 
-    /** Page faults that needed I/O. */
+    /** {@return the number of page faults that needed I/O} */
     public long majorPageFaults() {
         return majorPageFaults;
     }
 
-    /** Blocks read from file systems, in 512-byte units (the page cache hides most reads). */
+    /** {@return the blocks read from file systems, in 512-byte units (the page cache hides most reads)} */
     public long blocksRead() {
         return blocksRead;
     }
 
-    /** Blocks written to file systems, in 512-byte units. */
+    /** {@return the blocks written to file systems, in 512-byte units} */
     public long blocksWritten() {
         return blocksWritten;
     }
 
-    /** Times the child gave up the CPU to wait (I/O, sleep, a lock). */
+    /** {@return how many times the child gave up the CPU to wait (I/O, sleep, a lock)} */
     public long voluntaryContextSwitches() {
         return voluntaryContextSwitches;
     }
 
-    /** Times the scheduler took the CPU away (another task's turn). */
+    /** {@return how many times the scheduler took the CPU away (another task's turn)} */
     public long involuntaryContextSwitches() {
         return involuntaryContextSwitches;
     }

@@ -45,10 +45,10 @@ import java.util.TreeMap;
  * what the terminal shows (the child's output, and the echo of what was typed) and writes what is
  * typed into it; once every slave side is closed and everything is read, a read returns -1 (the
  * kernel's EIO at that point is end-of-file). Closing it (or {@link #close()}) closes the master, so
- * the kernel hangs the terminal up and sends the child's session SIGHUP: after the end of file,
- * {@link #waitFor()} first, since a child that has closed the terminal may not have exited yet, and
- * would die of that SIGHUP. {@link #terminal()} and {@link #resizeTerminal} control
- * the terminal.
+ * the kernel hangs the terminal up and sends the child's session SIGHUP: after the end of file, call
+ * {@link #waitFor()} before closing, since a child that has closed the terminal may not have exited
+ * yet, and would die of that SIGHUP. {@link #terminal()} and {@link #resizeTerminal} control the
+ * terminal.
  *
  * <pre>{@code
  * try (Subprocess p = Subprocess.start(ProcessSpec.command("stty", "size").usePTY(100, 30).build())) {
@@ -119,12 +119,26 @@ public final class Subprocess implements AutoCloseable {
         this.fds = Collections.unmodifiableMap(raw);
     }
 
-    /** Starts a child whose pipes (and terminal) block; returns once it has exec'd, or throws. */
+    /**
+     * Starts a child whose pipes (and terminal) block; returns once it has exec'd, or throws.
+     *
+     * @param spec what to start
+     * @return the running child; close it when done
+     * @throws SpawnException if a step of the spawn failed (exec, chdir, setuid, an fd, ...); the
+     *     child, if one was created, is reaped and nothing is left open
+     */
     public static Subprocess start(ProcessSpec spec) throws SpawnException {
         return start(spec, false, false);
     }
 
-    /** Starts a child whose pipes (and terminal) are non-blocking on our side (reads and writes may return 0). */
+    /**
+     * Starts a child whose pipes (and terminal) are non-blocking on our side: reads and writes return
+     * 0 instead of waiting.
+     *
+     * @param spec what to start
+     * @return the running child; close it when done
+     * @throws SpawnException if a step of the spawn failed, as for {@link #start(ProcessSpec)}
+     */
     public static Subprocess startNonBlocking(ProcessSpec spec) throws SpawnException {
         return start(spec, true, false);
     }
@@ -152,7 +166,11 @@ public final class Subprocess implements AutoCloseable {
         return new Subprocess(spec, r, control);
     }
 
-    /** How children are created in this JVM: {@code "clone-vm"} (no page-table copy) or {@code "fork"}. */
+    /**
+     * {@return how children are created in this JVM: {@code "clone-vm"} (no page-table copy) or
+     * {@code "fork"}} The fork fallback is used where {@code clone(CLONE_VM)} does not share memory
+     * (qemu-user, some sandboxes) or with {@code -Dforkexec.spawn=fork}.
+     */
     public static String spawnMechanism() {
         return NativeSpawn.mechanismName(NativeSpawn.MECHANISM);
     }
@@ -162,25 +180,34 @@ public final class Subprocess implements AutoCloseable {
         return NativeSpawn.spawnCount(NativeSpawn.mechanism(mechanism));
     }
 
-    /** The spec this child was started from. */
+    /** {@return the spec this child was started from} */
     public ProcessSpec spec() {
         return spec;
     }
 
-    /** The child's process id. */
+    /**
+     * {@return the child's process id} To signal the child use {@link #signal(int)}, which cannot hit
+     * a recycled pid, rather than this number.
+     */
     public long pid() {
         return pid;
     }
 
-    /** The pidfd that refers to this child (poll it: readable once the child exits); valid until close. */
+    /**
+     * {@return the pidfd that refers to this child} Poll it: it becomes readable once the child exits.
+     * Owned by this object and valid until {@link #close()}; do not close it yourself.
+     */
     public int pidfd() {
         return pidfd;
     }
 
     /**
      * Our end of the pipe at {@code childFD}, or, for a fd of the terminal, the terminal's master
-     * (readable and writable; the same channel for each of them); IllegalArgumentException if that
-     * entry is neither.
+     * (readable and writable; the same channel for each of them).
+     *
+     * @param childFD a child fd of the spec's map that is a pipe or the terminal
+     * @return the channel, owned by this object (closing it early is allowed)
+     * @throws IllegalArgumentException if that entry is neither a pipe nor the terminal
      */
     public FileChannel channel(int childFD) {
         FileChannel c = channels.get(childFD);
@@ -191,14 +218,16 @@ public final class Subprocess implements AutoCloseable {
         return c;
     }
 
-    /** Every pipe (and the terminal, under each of its child fds), by child fd. */
+    /** {@return every pipe (and the terminal, under each of its child fds), by child fd (unmodifiable)} */
     public Map<Integer, FileChannel> channels() {
         return channels;
     }
 
     /**
-     * The child's terminal (see {@link Terminal}); IllegalStateException for a child started without
-     * {@link ProcessSpec.Builder#usePTY()}.
+     * The child's terminal: window size, modes, control characters, foreground process group.
+     *
+     * @return the terminal
+     * @throws IllegalStateException for a child started without {@link ProcessSpec.Builder#usePTY()}
      */
     public Terminal terminal() {
         if (terminal == null) {
@@ -209,8 +238,12 @@ public final class Subprocess implements AutoCloseable {
 
     /**
      * Sets the terminal's window size ({@code TIOCSWINSZ}); the foreground process group gets
-     * SIGWINCH. IllegalStateException for a child without a terminal; IllegalArgumentException for
-     * a size outside 1 to 65535.
+     * SIGWINCH. Same as {@code terminal().resize(columns, rows)}.
+     *
+     * @param columns the new width, 1 to 65535
+     * @param rows the new height, 1 to 65535
+     * @throws IllegalStateException for a child without a terminal, or once the terminal is closed
+     * @throws IllegalArgumentException for a size outside 1 to 65535
      */
     public void resizeTerminal(int columns, int rows) {
         terminal().resize(columns, rows);
@@ -246,7 +279,11 @@ public final class Subprocess implements AutoCloseable {
         return fd;
     }
 
-    /** Reaps the child if it has exited, without blocking. */
+    /**
+     * Reaps the child if it has exited, without blocking.
+     *
+     * @return the exit status, or empty while the child runs
+     */
     public Optional<ExitStatus> tryWait() {
         synchronized (lock) {
             if (exit == null && !closed) reap(false);
@@ -254,12 +291,20 @@ public final class Subprocess implements AutoCloseable {
         }
     }
 
-    /** The exit status once known (after a wait reaped the child), without touching the child. */
+    /**
+     * {@return the exit status once a wait has reaped the child, else empty} Unlike {@link #tryWait()}
+     * this never touches the child.
+     */
     public Optional<ExitStatus> exitStatus() {
         return Optional.ofNullable(exit);
     }
 
-    /** Blocks until the child exits and reaps it. Interruptible. */
+    /**
+     * Blocks until the child exits and reaps it; returns at once if it was reaped already.
+     *
+     * @return how the child ended
+     * @throws InterruptedException if this thread is interrupted while waiting; the child is untouched
+     */
     public ExitStatus waitFor() throws InterruptedException {
         for (;;) {
             Optional<ExitStatus> s = tryWait();
@@ -268,7 +313,13 @@ public final class Subprocess implements AutoCloseable {
         }
     }
 
-    /** Waits at most {@code timeout} for the child to exit; empty if it still runs. Interruptible. */
+    /**
+     * Waits at most {@code timeout} for the child to exit, and reaps it if it did.
+     *
+     * @param timeout the longest time to wait; zero or negative only checks
+     * @return how the child ended, or empty if it still runs
+     * @throws InterruptedException if this thread is interrupted while waiting; the child is untouched
+     */
     public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (;;) {
@@ -286,7 +337,13 @@ public final class Subprocess implements AutoCloseable {
         if (Thread.interrupted()) throw new InterruptedException();
     }
 
-    /** Sends a signal by number (pidfd_send_signal); ProcessExitedAlreadyException once reaped. */
+    /**
+     * Sends a signal by number ({@code pidfd_send_signal}), so a recycled pid is never hit.
+     *
+     * @param signal the signal number, e.g. 15 for SIGTERM; 0 only checks that the child exists
+     * @throws ProcessExitedAlreadyException once the child has been reaped
+     * @throws IllegalArgumentException for a number outside 0 to 64
+     */
     public void signal(int signal) {
         Signals.check(signal);
         synchronized (lock) {
@@ -304,7 +361,14 @@ public final class Subprocess implements AutoCloseable {
         }
     }
 
-    /** Sends a signal by POSIX name ("TERM", "SIGTERM") or number ("15"). */
+    /**
+     * Sends a signal by POSIX name, as {@link #signal(int)} does.
+     *
+     * @param signal the name with or without {@code SIG} ({@code "TERM"}, {@code "SIGTERM"}) or the
+     *     number ({@code "15"})
+     * @throws IllegalArgumentException for a name or number that is no signal
+     * @throws ProcessExitedAlreadyException once the child has been reaped
+     */
     public void signal(String signal) {
         signal(Signals.parse(signal));
     }
@@ -319,6 +383,11 @@ public final class Subprocess implements AutoCloseable {
      * descendants left in the group, and the kernel does not give the group's number to another
      * process while any member lives. Once no member is left, ProcessExitedAlreadyException; from
      * then on the number may be reused, so signal groups while you know a member lives.
+     *
+     * @param signal the signal number, e.g. 15 for SIGTERM
+     * @throws IllegalStateException if the child does not lead its own process group
+     * @throws ProcessExitedAlreadyException once no member of the group is left
+     * @throws IllegalArgumentException for a number outside 0 to 64
      */
     public void signalProcessGroup(int signal) {
         Signals.check(signal);
@@ -337,7 +406,15 @@ public final class Subprocess implements AutoCloseable {
         }
     }
 
-    /** {@link #signalProcessGroup(int)} by POSIX name ("TERM", "SIGTERM") or number ("15"). */
+    /**
+     * {@link #signalProcessGroup(int)} by POSIX name.
+     *
+     * @param signal the name with or without {@code SIG} ({@code "TERM"}, {@code "SIGTERM"}) or the
+     *     number ({@code "15"})
+     * @throws IllegalArgumentException for a name or number that is no signal
+     * @throws IllegalStateException if the child does not lead its own process group
+     * @throws ProcessExitedAlreadyException once no member of the group is left
+     */
     public void signalProcessGroup(String signal) {
         signalProcessGroup(Signals.parse(signal));
     }

@@ -64,12 +64,12 @@ public final class Terminal {
         this.name = n >= 0 ? "/dev/pts/" + n : "(a pseudo-terminal)";
     }
 
-    /** The slave's path, {@code /dev/pts/N}: what {@code tty} prints in the child. */
+    /** {@return the slave's path, {@code /dev/pts/N}: what {@code tty} prints in the child} */
     public String name() {
         return name;
     }
 
-    /** Whether the master is still open here (false once the terminal was released). */
+    /** {@return whether the master is still open here (false once the terminal was released)} */
     public boolean isOpen() {
         synchronized (lock) {
             return !closed;
@@ -81,7 +81,11 @@ public final class Terminal {
     /**
      * Sets the window size ({@code TIOCSWINSZ}); when it changes, the kernel sends SIGWINCH to the
      * terminal's foreground process group, which is how full-screen programs learn it. Columns and
-     * rows are 1 to 65535 (IllegalArgumentException otherwise).
+     * rows are 1 to 65535.
+     *
+     * @param columns the new width
+     * @param rows the new height
+     * @throws IllegalArgumentException for a size outside 1 to 65535
      */
     public void resize(int columns, int rows) {
         checkSize(columns, rows);
@@ -90,12 +94,12 @@ public final class Terminal {
         }
     }
 
-    /** The window's width in columns ({@code TIOCGWINSZ}). */
+    /** {@return the window's width in columns ({@code TIOCGWINSZ})} */
     public int columns() {
         return size()[0];
     }
 
-    /** The window's height in rows ({@code TIOCGWINSZ}). */
+    /** {@return the window's height in rows ({@code TIOCGWINSZ})} */
     public int rows() {
         return size()[1];
     }
@@ -117,7 +121,7 @@ public final class Terminal {
 
     // ------------------------------------------------------------------ modes
 
-    /** Whether the terminal echoes what is typed (ECHO). */
+    /** {@return whether the terminal echoes what is typed (ECHO)} */
     public boolean echo() {
         return (termios()[NativePty.T_LFLAG] & NativePty.ECHO) != 0;
     }
@@ -126,6 +130,8 @@ public final class Terminal {
      * Turns echo on or off (ECHO), as pexpect's {@code setecho}: off, what is typed is not shown
      * back, so only the child's own output arrives (and a typed password does not). Output the
      * terminal produced before the change stays as it was.
+     *
+     * @param on true to echo what is typed
      */
     public void setEcho(boolean on) {
         synchronized (lock) {
@@ -136,14 +142,18 @@ public final class Terminal {
     }
 
     /**
-     * Whether the terminal is in canonical mode (ICANON): input reaches the child a line at a time,
-     * after line editing, at most 4095 bytes of each line (the kernel drops the rest).
+     * {@return whether the terminal is in canonical mode (ICANON)} In canonical mode input reaches the
+     * child a line at a time, after line editing, at most 4095 bytes of each line (the kernel drops
+     * the rest).
      */
     public boolean canonical() {
         return (termios()[NativePty.T_LFLAG] & NativePty.ICANON) != 0;
     }
 
-    /** Whether the terminal is in raw mode: no canonical line editing, no signal characters, no output processing. */
+    /**
+     * {@return whether the terminal is in raw mode: no canonical line editing, no signal characters,
+     * no output processing}
+     */
     public boolean raw() {
         int[] t = termios();
         return (t[NativePty.T_LFLAG] & (NativePty.ICANON | NativePty.ISIG)) == 0 && (t[NativePty.T_OFLAG] & NativePty.OPOST) == 0;
@@ -153,6 +163,8 @@ public final class Terminal {
      * Raw mode on ({@code cfmakeraw}, which also turns echo off) or off: canonical mode, signal
      * characters, {@code \r} to {@code \n} on input and {@code \n} to {@code \r\n} on output back on,
      * echo left as it is ({@link #setEcho(boolean) setEcho(true)} to see typing again).
+     *
+     * @param on true for raw mode, false for the usual cooked mode
      */
     public void setRaw(boolean on) {
         synchronized (lock) {
@@ -170,22 +182,26 @@ public final class Terminal {
 
     // ------------------------------------------------------------------ control characters
 
-    /** The interrupt character (VINTR, usually 3, ^C) as a byte value, or -1 when disabled. */
+    /** {@return the interrupt character (VINTR, usually 3, ^C) as a byte value, or -1 when disabled} */
     public int interruptCharacter() {
         return character(NativePty.VINTR);
     }
 
-    /** The end-of-file character (VEOF, usually 4, ^D), or -1 when disabled. */
+    /** {@return the end-of-file character (VEOF, usually 4, ^D) as a byte value, or -1 when disabled} */
     public int eofCharacter() {
         return character(NativePty.VEOF);
     }
 
-    /** The suspend character (VSUSP, usually 26, ^Z), or -1 when disabled. */
+    /** {@return the suspend character (VSUSP, usually 26, ^Z) as a byte value, or -1 when disabled} */
     public int suspendCharacter() {
         return character(NativePty.VSUSP);
     }
 
-    /** Types the terminal's VINTR character: with ISIG on, SIGINT to the foreground process group. */
+    /**
+     * Types the terminal's VINTR character: with ISIG on, SIGINT to the foreground process group.
+     *
+     * @throws IllegalStateException if VINTR is disabled, or the terminal is closed
+     */
     public void sendInterrupt() {
         send(NativePty.VINTR, "VINTR (interrupt)");
     }
@@ -195,12 +211,18 @@ public final class Terminal {
      * of a line, the child's read returns 0, its end of file; after a partial line it hands that line
      * over instead, so send a newline first, or VEOF twice. Typing continues to work afterwards (a
      * shell reading the terminal exits on it, {@code cat} ends; the terminal stays).
+     *
+     * @throws IllegalStateException if VEOF is disabled, or the terminal is closed
      */
     public void sendEof() {
         send(NativePty.VEOF, "VEOF (end of file)");
     }
 
-    /** Types the terminal's VSUSP character: with ISIG on, SIGTSTP to the foreground process group. */
+    /**
+     * Types the terminal's VSUSP character: with ISIG on, SIGTSTP to the foreground process group.
+     *
+     * @throws IllegalStateException if VSUSP is disabled, or the terminal is closed
+     */
     public void sendSuspend() {
         send(NativePty.VSUSP, "VSUSP (suspend)");
     }
@@ -234,6 +256,8 @@ public final class Terminal {
      * The terminal's foreground process group ({@code TIOCGPGRP} on the master): the shell while it
      * waits for a command, the command's group while one runs. Empty once no group is in the
      * foreground (the session ended).
+     *
+     * @return the foreground process group id, or empty
      */
     public OptionalLong foregroundProcessGroup() {
         int pgrp;
@@ -248,6 +272,8 @@ public final class Terminal {
      * The name of the foreground process group's leader ({@code /proc/PGID/comm}, at most 15
      * characters), what a terminal UI shows as "running: vim". Empty when there is no foreground
      * group or its leader has exited.
+     *
+     * @return the leader's command name, or empty
      */
     public Optional<String> foregroundProcessName() {
         OptionalLong pgrp = foregroundProcessGroup();
@@ -263,8 +289,12 @@ public final class Terminal {
     /**
      * Sends a signal to the terminal's foreground process group, whatever runs there now: SIGINT,
      * SIGQUIT and SIGTSTP through the terminal itself ({@code TIOCSIG}, as if typed, whatever the
-     * mode), any other with {@code kill(-pgid)}. IllegalStateException when no group is in the
-     * foreground; ProcessExitedAlreadyException when the group has no process left.
+     * mode), any other with {@code kill(-pgid)}.
+     *
+     * @param signal the signal number, e.g. 2 for SIGINT
+     * @throws IllegalStateException when no group is in the foreground, or the terminal is closed
+     * @throws ProcessExitedAlreadyException when the group has no process left
+     * @throws IllegalArgumentException for a number outside 0 to 64
      */
     public void signalForegroundProcessGroup(int signal) {
         Signals.check(signal);
@@ -287,7 +317,15 @@ public final class Terminal {
         }
     }
 
-    /** {@link #signalForegroundProcessGroup(int)} by POSIX name ("INT", "SIGWINCH") or number. */
+    /**
+     * {@link #signalForegroundProcessGroup(int)} by POSIX name.
+     *
+     * @param signal the name with or without {@code SIG} ({@code "INT"}, {@code "SIGWINCH"}) or the
+     *     number ({@code "2"})
+     * @throws IllegalArgumentException for a name or number that is no signal
+     * @throws IllegalStateException when no group is in the foreground, or the terminal is closed
+     * @throws ProcessExitedAlreadyException when the group has no process left
+     */
     public void signalForegroundProcessGroup(String signal) {
         signalForegroundProcessGroup(Signals.parse(signal));
     }
