@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.testkit.ProcFs;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,13 +36,13 @@ class ExpectTest {
 
     @BeforeEach
     void snapshot() throws Exception {
-        terminalFdsBefore = Terminals.terminalFds();
+        terminalFdsBefore = ProcFs.terminalFds();
     }
 
     @AfterEach
     void closeSessions() throws Exception {
         for (Expect e : sessions) e.close();
-        assertEquals(terminalFdsBefore, Terminals.terminalFds(), "terminal fds left open");
+        assertEquals(terminalFdsBefore, ProcFs.terminalFds(), "terminal fds left open");
     }
 
     private Expect spawn(ProcessSpec spec) throws SpawnException {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.testkit.ProcFs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -130,13 +131,13 @@ class RedirectsTest {
     @Test
     void aFileThatCannotBeOpenedFailsWithStepOpenAndLeavesNoFd() throws Exception {
         Path missing = dir.resolve("no/such/input");
-        Map<Integer, String> before = TestSupport.openFds();
+        Map<Integer, String> before = ProcFs.openFds();
         SpawnException e = TestSupport.assertFailsCleanly(ProcessSpec.command("cat")
                 .childFDs(Map.of(0, ChildFD.readFrom(missing), 1, ChildFD.parentReads())).build());
         assertEquals("open", e.step());
         assertEquals(ENOENT, e.errno());
         assertEquals("open " + missing + ": No such file or directory (ENOENT)", e.getMessage());
-        assertEquals(before, TestSupport.openFds(), "an fd was left open");
+        assertEquals(before, ProcFs.openFds(), "an fd was left open");
     }
 
     @Test
@@ -151,10 +152,10 @@ class RedirectsTest {
     void theParentClosesTheFilesRightAfterTheSpawn() throws Exception {
         Path out = dir.resolve("out");
         Path in = Files.writeString(dir.resolve("in"), "x");
-        Map<Integer, String> before = TestSupport.openFds();
+        Map<Integer, String> before = ProcFs.openFds();
         try (Subprocess p = Subprocess.start(ProcessSpec.command("sleep", "5")
                 .childFDs(Map.of(0, ChildFD.readFrom(in), 1, ChildFD.writeTo(out), 2, ChildFD.devNull())).build())) {
-            Map<Integer, String> during = TestSupport.openFds();
+            Map<Integer, String> during = ProcFs.openFds();
             during.values().remove("anon_inode:[pidfd]"); // the child's own pidfd, which Subprocess keeps
             assertEquals(before, during, "the parent kept a file open while the child runs");
         }

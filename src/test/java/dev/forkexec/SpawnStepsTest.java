@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.testkit.JavaCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -228,7 +228,7 @@ class SpawnStepsTest {
     @Test
     void signalsIgnoredByTheJvmsStarterAreDefaultAgainInTheChild() throws Exception {
         // sh makes HUP INT QUIT USR1 PIPE ignored and execs a JVM; that JVM spawns the probe through forkexec.
-        List<String> java = TestSupport.javaCommand(TestSupport.classpath(), List.of(), "sigign", TestSupport.probe());
+        List<String> java = JavaCommand.main(ChildJvmMain.class, "sigign", TestSupport.probe()).toList();
         StringBuilder cmd = new StringBuilder("trap '' HUP INT QUIT USR1 PIPE; exec");
         for (String w : java) cmd.append(' ').append(TestSupport.shQuote(w));
         TestSupport.Result r = TestSupport.run(ProcessSpec.command("sh", "-c", cmd.toString())
