@@ -245,13 +245,6 @@ class CommandBehaviourTest {
     }
 
     @Test
-    void redirectErrorToOutputFollowsStdoutIntoAFile() throws Exception {
-        Path out = tmp.resolve("out");
-        run(Command.of("sh", "-c", "echo 1; echo 2 >&2").redirectOutputTo(out).redirectErrorToOutput());
-        assertEquals("1\n2\n", Files.readString(out));
-    }
-
-    @Test
     void environmentWithANullValueRemovesTheVariable() {
         CommandResult r = run(Command.of("env").environment("HOME", null).environment("FX_A", "1"));
         List<String> lines = List.of(r.stdoutText().split("\n"));
@@ -264,11 +257,6 @@ class CommandBehaviourTest {
         assertThrows(IllegalArgumentException.class, () -> Command.of("true").environment("A=B", "x"));
         assertThrows(IllegalArgumentException.class, () -> Command.of("true").environment("", "x"));
         assertThrows(IllegalArgumentException.class, () -> Command.of("true").environment("A", "x\0y"));
-    }
-
-    @Test
-    void directoryIsTheChildsWorkingDirectory() throws Exception {
-        assertEquals(tmp.toRealPath() + "\n", run(Command.of("pwd").directory(tmp)).stdoutText());
     }
 
     @Test

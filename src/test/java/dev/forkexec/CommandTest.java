@@ -217,13 +217,6 @@ class CommandTest {
     }
 
     @Test
-    void signalThatEndedTheChildIsItsExitStatus() {
-        CommandResult r = run(Command.of("sh", "-c", "kill -KILL $$"));
-        assertEquals(ExitStatus.killed(SIGKILL, false), r.exitStatus());
-        assertFalse(r.timedOut());
-    }
-
-    @Test
     void stdinIsDevNullByDefault() throws Exception {
         CommandResult r = run(Command.of(TestSupport.probe(), "fds"));
         assertEquals("/dev/null", TestSupport.parseFds(r.stdoutText()).get(0).target());
@@ -243,19 +236,6 @@ class CommandTest {
     void inputTextIsUtf8() {
         CommandResult r = run(Command.of("od", "-An", "-tx1").input("h\u00e9\u20ac"));
         assertEquals("68 c3 a9 e2 82 ac", r.stdoutText().strip());
-    }
-
-    @Test
-    void inputFromAFile() throws Exception {
-        Path f = Files.writeString(tmp.resolve("in"), "line1\nline2\n");
-        assertEquals("line1\nline2\n", run(Command.of("cat").input(f)).stdoutText());
-    }
-
-    @Test
-    void redirectErrorToOutputInterleavesAsWritten() {
-        CommandResult r = run(Command.of("sh", "-c", "echo 1; echo 2 >&2; echo 3; echo 4 >&2").redirectErrorToOutput());
-        assertEquals("1\n2\n3\n4\n", r.stdoutText());
-        assertEquals("", r.stderrText());
     }
 
     @Test

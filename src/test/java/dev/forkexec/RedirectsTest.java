@@ -16,7 +16,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** ChildFD's files and shared entries: readFrom, writeTo, appendTo, devNull, sameAs. */
+/**
+ * ChildFD's files and shared entries: readFrom, writeTo, appendTo, devNull, sameAs. Truncating,
+ * appending, stdin from a file and stderr into stdout's file, as every way with redirects does them:
+ * {@link SharedBehavioursTest}.
+ */
 class RedirectsTest {
     private static final int ENOENT = 2;
     private static final int EISDIR = 21;
@@ -56,30 +60,6 @@ class RedirectsTest {
     }
 
     @Test
-    void writeToTruncatesAnExistingFile() throws Exception {
-        Path out = Files.writeString(dir.resolve("out"), "a much longer old content\n");
-        run(sh("echo new").childFDs(Map.of(1, ChildFD.writeTo(out))).build());
-        assertEquals("new\n", Files.readString(out));
-    }
-
-    @Test
-    void appendToAddsToTheEndOfTheFile() throws Exception {
-        Path log = Files.writeString(dir.resolve("log"), "first\n");
-        ProcessSpec spec = sh("echo more").childFDs(Map.of(1, ChildFD.appendTo(log))).build();
-        run(spec);
-        run(spec);
-        assertEquals("first\nmore\nmore\n", Files.readString(log));
-    }
-
-    @Test
-    void readFromFeedsTheChildsStdin() throws Exception {
-        Path in = Files.writeString(dir.resolve("in"), "from a file\n");
-        TestSupport.Result r = TestSupport.run(ProcessSpec.command("cat")
-                .childFDs(Map.of(0, ChildFD.readFrom(in), 1, ChildFD.parentReads())).build());
-        assertEquals("from a file\n", r.out());
-    }
-
-    @Test
     void devNullReadsAsEndOfFileAndSwallowsWrites() throws Exception {
         TestSupport.Result r = TestSupport.run(sh("cat; echo after-eof; echo lost >&2")
                 .childFDs(Map.of(0, ChildFD.devNull(), 1, ChildFD.parentReads(), 2, ChildFD.devNull())).build());
@@ -111,13 +91,6 @@ class RedirectsTest {
             assertEquals("out\nerr\n", TestSupport.readString(s.channel(1)));
             assertEquals(ExitStatus.exited(0), s.waitFor());
         }
-    }
-
-    @Test
-    void sameAsOfAFileSharesItsOffset() throws Exception {
-        Path out = dir.resolve("both");
-        run(sh("echo 1; echo 2 >&2; echo 3").childFDs(Map.of(1, ChildFD.writeTo(out), 2, ChildFD.sameAs(1))).build());
-        assertEquals("1\n2\n3\n", Files.readString(out));
     }
 
     @Test

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forkexec.testkit.ProcFs;
 import dev.forkexec.testkit.ProcStat;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -17,11 +16,13 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Exit codes, death by signal (by name and number), core dumps, waiting, and close() of a live child. */
+/**
+ * Signals by name and number, waiting, and close() of a live child. Exit codes, death by signal and
+ * core dumps as every way reports them: {@link SharedBehavioursTest}.
+ */
 @Timeout(60)
 class SignalsAndExitTest {
     private static final int SIGKILL = 9;
-    private static final int SIGSEGV = 11;
     private static final int SIGTERM = 15;
 
     /** {@code cat} blocked reading a stdin pipe we hold open: alive until signalled. */
@@ -83,31 +84,6 @@ class SignalsAndExitTest {
             assertEquals(Optional.empty(), p.tryWait());
             p.channel(0).close(); // EOF: cat exits 0
             assertEquals(ExitStatus.exited(0), p.waitFor());
-        }
-    }
-
-    @Test
-    void segfaultIsReportedAsSignal11WithCoreDumpWhenTheKernelWouldDump() throws Exception {
-        Path dir = TestSupport.tempDir("fxtest-core-test");
-        try {
-            ProcessSpec spec = ProcessSpec.command("sh", "-c",
-                    "ulimit -c unlimited 2>/dev/null; ulimit -c; kill -SEGV $$")
-                    .directory(dir).childFDs(Map.of(1, ChildFD.parentReads())).build();
-            TestSupport.Result r = TestSupport.run(spec);
-            ExitStatus s = r.status();
-            assertEquals(SIGSEGV, s.signal(), s.toString());
-            assertEquals(-1, s.exitCode());
-            String limit = r.out().strip();
-            String pattern = ProcFs.sys("kernel/core_pattern");
-            // A plain relative file name is written into the child's cwd (our temp dir) when the limit allows.
-            boolean kernelDumps = !pattern.isEmpty() && !pattern.startsWith("|") && !pattern.startsWith("/")
-                    && !limit.equals("0");
-            if (kernelDumps) {
-                assertTrue(s.coreDumped(), "core_pattern '" + pattern + "', ulimit -c " + limit + ": " + s);
-                assertEquals("signal 11 (SIGSEGV), core dumped", s.toString());
-            }
-        } finally {
-            TestSupport.deleteTree(dir);
         }
     }
 

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Every way a spawn can fail reports its step, errno and a message naming the path, synchronously,
- * and leaves no pipe, pidfd or zombie behind.
+ * and leaves no pipe, pidfd or zombie behind. A missing program, through every way of starting a
+ * child: {@link SharedBehavioursTest}.
  */
 @Timeout(60)
 class SpawnErrorsTest {
@@ -56,19 +57,6 @@ class SpawnErrorsTest {
     /** The default map, plus an extra pipe of each direction: more to leak if cleanup were wrong. */
     private static ProcessSpec.Builder withPipes(ProcessSpec.Builder b) {
         return b.childFD(3, ChildFD.parentReads()).childFD(4, ChildFD.parentWrites());
-    }
-
-    @Test
-    void missingAbsoluteProgramIsExecEnoent() throws Exception {
-        SpawnException e = assertFailsCleanly(withPipes(ProcessSpec.command("/no/such/program")).build());
-        assertFailure(e, "exec", ENOENT);
-        assertEquals("exec /no/such/program: No such file or directory (ENOENT)", e.getMessage());
-    }
-
-    @Test
-    void programMissingFromEveryPathEntryIsExecEnoentNamingTheProgram() throws Exception {
-        SpawnException e = assertFailsCleanly(withPipes(ProcessSpec.command("forkexec-no-such-program")).build());
-        assertFailure(e, "exec", ENOENT, "forkexec-no-such-program", "ENOENT", "No such file or directory");
     }
 
     @Test
