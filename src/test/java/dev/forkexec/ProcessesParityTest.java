@@ -877,6 +877,9 @@ class ProcessesParityTest {
     @Parity
     void infoDescribesTheRunningChild(ProcessStarter s) throws Exception {
         Process p = start(s, new ProcessBuilder("sleep", "30"));
+        // start() returns once the exec-status pipe closed (close-on-exec), which the kernel does before
+        // it has set the new program's arguments up; until then info() finds no command (either arm).
+        ReactorTestSupport.awaitCondition("sleep's command line is set", () -> !ProcFs.cmdline(p.pid()).isEmpty());
         ProcessHandle.Info info = p.info();
         assertTrue(info.command().orElseThrow().endsWith("/sleep"), info::toString);
         assertEquals(List.of("30"), Arrays.asList(info.arguments().orElseThrow()));

@@ -188,6 +188,28 @@ public final class ProcFs {
         return ("amd64".equals(arch) || "x86_64".equals(arch)) ? nr.equals("1") : nr.equals("64");
     }
 
+    /**
+     * The process's argv from {@code /proc/<pid>/cmdline}; empty when it is gone, or while an exec has
+     * not yet set up the new program's arguments (the kernel closes close-on-exec fds before that).
+     */
+    public static List<String> cmdline(long pid) {
+        byte[] raw;
+        try {
+            raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+        } catch (IOException gone) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < raw.length; i++) {
+            if (raw[i] == 0) {
+                out.add(new String(raw, start, i - start, StandardCharsets.UTF_8));
+                start = i + 1;
+            }
+        }
+        return out;
+    }
+
     /** {@code /proc/<pid>/cgroup}, e.g. {@code 0::/fxtest-1-2\n}. */
     public static String cgroupOf(long pid) throws IOException {
         return Files.readString(Path.of("/proc", Long.toString(pid), "cgroup"));
