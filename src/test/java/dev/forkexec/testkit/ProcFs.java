@@ -60,6 +60,13 @@ public final class ProcFs {
         return out;
     }
 
+    /** This JVM's pidfds only. */
+    public static Map<Integer, String> pidfds() throws IOException {
+        Map<Integer, String> out = openFds();
+        out.values().removeIf(t -> !isPidfd(t));
+        return out;
+    }
+
     /** This JVM's pipes only. */
     public static Map<Integer, String> pipeFds() throws IOException {
         Map<Integer, String> out = openFds();
