@@ -4,10 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.forkexec.testkit.JavaCommand;
+import dev.forkexec.testkit.ProcFs;
+import dev.forkexec.testkit.ProcStat;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -75,7 +76,7 @@ class CgroupTest {
     void theChildIsInTheCgroupFromItsFirstInstruction() throws Exception {
         // /proc/PID/cgroup read by the parent while the child sleeps: clone3 placed it, not a later write.
         try (Subprocess p = Subprocess.start(ProcessSpec.command("sleep", "30").cgroup(cgroup).childFDs(Map.of()).build())) {
-            assertTrue(Files.readString(Path.of("/proc/" + p.pid() + "/cgroup")).contains("0::" + relative() + "\n"));
+            assertTrue(ProcFs.cgroupOf(p.pid()).contains("0::" + relative() + "\n"));
             assertEquals(List.of(String.valueOf(p.pid())), Files.readAllLines(cgroup.resolve("cgroup.procs")));
         }
     }
@@ -87,7 +88,7 @@ class CgroupTest {
                 .cgroup(cgroup).childFDs(Map.of(1, ChildFD.parentReads())).build())) {
             String line = new String(readLine(p));
             long escapee = Long.parseLong(line.trim());
-            assertTrue(!Files.readString(Path.of("/proc/" + escapee + "/stat")).isEmpty());
+            assertTrue(ProcStat.isRunning(escapee), "the setsid escapee runs before cgroup.kill");
             Files.writeString(cgroup.resolve("cgroup.kill"), "1");
             assertEquals(ExitStatus.killed(9, false), p.waitFor());
             SpawnOptionsTest.awaitGone(escapee);
@@ -96,8 +97,8 @@ class CgroupTest {
 
     @Test
     void theFallbackWithoutClone3AlsoPlacesTheChild() throws Exception {
-        TestSupport.Result r = TestSupport.run(ProcessSpec.command(TestSupport.javaCommand(TestSupport.classpath(),
-                List.of("-Dforkexec.clone3=false"), "cgroup", TestSupport.probe(), cgroup.toString()))
+        TestSupport.Result r = TestSupport.run(ProcessSpec.command(JavaCommand.main(ChildJvmMain.class,
+                "cgroup", TestSupport.probe(), cgroup.toString()).jvmArgs("-Dforkexec.clone3=false").toList())
                 .childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads())).build());
         assertEquals(ExitStatus.exited(0), r.status(), r.err());
         assertEquals(relative(), TestSupport.keyValues(r.out()).get("cgroup"), r.out());
@@ -108,8 +109,7 @@ class CgroupTest {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/strace")), "SKIPPED: strace is not installed");
         List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/strace", "-f", "-qq", "-o", "/dev/null",
                 "-e", "trace=clone3", "-e", "inject=clone3:error=ENOSYS"));
-        cmd.addAll(TestSupport.javaCommand(TestSupport.classpath(), List.of(), "cgroup", TestSupport.probe(),
-                cgroup.toString()));
+        cmd.addAll(JavaCommand.main(ChildJvmMain.class, "cgroup", TestSupport.probe(), cgroup.toString()).toList());
         TestSupport.Result r = TestSupport.run(ProcessSpec.command(cmd)
                 .childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads())).build());
         assumeTrue(!r.err().contains("PTRACE_TRACEME") && !r.err().contains("ptrace"), "SKIPPED: strace cannot trace here");
@@ -149,19 +149,10 @@ class CgroupTest {
     void aCgroupWeMayNotWriteFailsWithStepCgroupEacces() throws Exception {
         assumeTrue(TestSupport.isRoot(), "SKIPPED: needs root to run a JVM as nobody");
         // nobody may not write cgroup.procs of a root-owned cgroup: clone3 (or the fallback) says EACCES.
-        Path cpDir = Files.createTempDirectory("fxtest-cgroup-cp");
+        Path sandbox = TestSupport.tempDir("fxtest-cgroup-nobody");
         try {
-            Files.setPosixFilePermissions(cpDir, PosixFilePermissions.fromString("rwxr-xr-x"));
-            String cp = TestSupport.copyClasspath(cpDir);
-            Path probeCopy = cpDir.resolve("fd_probe");
-            Files.copy(Path.of(TestSupport.probe()), probeCopy);
-            Files.setPosixFilePermissions(probeCopy, PosixFilePermissions.fromString("rwxr-xr-x"));
-            Map<String, String> env = new HashMap<>(System.getenv());
-            env.put("HOME", "/tmp");
-            TestSupport.Result r = TestSupport.run(ProcessSpec.command(TestSupport.javaCommand(cp,
-                    List.of("-Djava.io.tmpdir=/tmp"), "cgroup", probeCopy.toString(), cgroup.toString()))
-                    .environment(env).directory(Path.of("/")).uid(TestSupport.NOBODY).gid(TestSupport.NOGROUP)
-                    .groups(TestSupport.NOGROUP).childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads())).build());
+            TestSupport.Result r = TestSupport.run(TestSupport.nobodyJvm(sandbox, "cgroup", TestSupport.probe(),
+                    cgroup.toString()).childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads())).build());
             assertEquals(ExitStatus.exited(0), r.status(), r.err());
             Map<String, String> kv = TestSupport.keyValues(r.out());
             assertEquals("cgroup", kv.get("step"), r.out());
@@ -169,7 +160,7 @@ class CgroupTest {
             assertTrue(kv.get("message").startsWith("cgroup " + cgroup + ": Permission denied (EACCES); no permission"),
                     kv.get("message"));
         } finally {
-            TestSupport.deleteTree(cpDir);
+            TestSupport.deleteTree(sandbox);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.forkexec;
 
 import dev.forkexec.internal.NativeLibrary;
+import dev.forkexec.testkit.ProcFs;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -76,15 +77,13 @@ public final class ChildJvmMain {
 
     /** Whether the native library is mapped into this JVM. */
     private static boolean loaded() throws java.io.IOException {
-        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
-            return maps.anyMatch(l -> l.contains(NativeLibrary.LIBRARY));
-        }
+        return ProcFs.maps().stream().anyMatch(l -> l.contains(NativeLibrary.LIBRARY));
     }
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "sigign": // args[1]: the probe
-                System.out.println("jvm-sigign=" + statusField("SigIgn"));
+                System.out.println("jvm-sigign=" + ProcFs.status("SigIgn"));
                 String status = run(ProcessSpec.command(args[1], "status").childFDs(Map.of(1, ChildFD.parentReads())).build());
                 for (String line : status.split("\n")) {
                     String[] kv = line.split(":\\s*");
@@ -92,7 +91,7 @@ public final class ChildJvmMain {
                 }
                 break;
             case "setuid": // args[1]: the probe
-                System.out.println("uid=" + statusField("Uid").split("\\s+")[0]);
+                System.out.println("uid=" + ProcFs.status("Uid").split("\\s+")[0]);
                 tryCredentials(args[1], System.out);
                 break;
             case "mechanism":
@@ -105,10 +104,8 @@ public final class ChildJvmMain {
                 break;
             case "loader":
                 System.out.println("mechanism=" + Subprocess.spawnMechanism());
-                try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
-                    System.out.println("maps=" + maps.filter(l -> l.contains(NativeLibrary.LIBRARY))
-                            .map(l -> l.substring(l.indexOf('/'))).distinct().collect(Collectors.joining("|")));
-                }
+                System.out.println("maps=" + ProcFs.maps().stream().filter(l -> l.contains(NativeLibrary.LIBRARY))
+                        .map(l -> l.substring(l.indexOf('/'))).distinct().collect(Collectors.joining("|")));
                 try (Stream<Path> tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
                     System.out.println("tmp=" + tmp.map(p -> p.getFileName().toString()).sorted()
                             .collect(Collectors.joining(",")));
@@ -183,14 +180,6 @@ public final class ChildJvmMain {
         zombies.removeAll(zombiesBefore);
         out.println("pipes-and-pidfds-leaked=" + after.size());
         out.println("zombies=" + zombies.size());
-    }
-
-    private static String statusField(String name) throws Exception {
-        List<String> lines = Files.readAllLines(Path.of("/proc/self/status"));
-        for (String l : lines) {
-            if (l.startsWith(name + ":")) return l.substring(name.length() + 1).trim();
-        }
-        throw new IllegalStateException("no " + name + " in /proc/self/status");
     }
 
     private static String run(ProcessSpec spec) throws Exception {

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.IOException;
+import dev.forkexec.testkit.ProcFs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -64,40 +63,8 @@ class CommandBehaviourTest {
         ProcessHandle.of(pid).ifPresent(strays::add);
     }
 
-    /** The pids of every running (not zombie) process whose process group is pgid. */
-    private static List<Long> runningInGroup(long pgid) throws IOException {
-        List<Long> found = new ArrayList<>();
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            for (Path p : procs.filter(d -> d.getFileName().toString().chars().allMatch(Character::isDigit))
-                    .collect(Collectors.toList())) {
-                String stat;
-                try {
-                    stat = Files.readString(p.resolve("stat"));
-                } catch (IOException gone) {
-                    continue;
-                }
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                if (!f[0].equals("Z") && Long.parseLong(f[2]) == pgid) found.add(Long.parseLong(p.getFileName().toString()));
-            }
-        }
-        return found;
-    }
-
-    private static boolean running(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (IOException gone) {
-            return false;
-        }
-    }
-
     private static void assertEnds(long pid, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + HANG.toNanos();
-        while (running(pid)) {
-            if (System.nanoTime() > deadline) fail(what + " (pid " + pid + ") still runs " + HANG + " later");
-            Thread.sleep(10);
-        }
+        if (!ProcFs.awaitNotRunning(pid, HANG)) fail(what + " (pid " + pid + ") still runs " + HANG + " later");
     }
 
     // ====================================================================== timeouts
@@ -119,7 +86,7 @@ class CommandBehaviourTest {
         assertEnds(ignoring, "the subshell that ignored SIGTERM");
         long deadline = System.nanoTime() + HANG.toNanos();
         List<Long> left;
-        while (!(left = runningInGroup(leader)).isEmpty()) {
+        while (!(left = ProcFs.runningInGroup(leader)).isEmpty()) {
             List<Long> now = left;
             assertTrue(System.nanoTime() < deadline, () -> "still running in the group: " + now);
             Thread.sleep(10);
@@ -278,13 +245,6 @@ class CommandBehaviourTest {
     }
 
     @Test
-    void redirectErrorToOutputFollowsStdoutIntoAFile() throws Exception {
-        Path out = tmp.resolve("out");
-        run(Command.of("sh", "-c", "echo 1; echo 2 >&2").redirectOutputTo(out).redirectErrorToOutput());
-        assertEquals("1\n2\n", Files.readString(out));
-    }
-
-    @Test
     void environmentWithANullValueRemovesTheVariable() {
         CommandResult r = run(Command.of("env").environment("HOME", null).environment("FX_A", "1"));
         List<String> lines = List.of(r.stdoutText().split("\n"));
@@ -297,11 +257,6 @@ class CommandBehaviourTest {
         assertThrows(IllegalArgumentException.class, () -> Command.of("true").environment("A=B", "x"));
         assertThrows(IllegalArgumentException.class, () -> Command.of("true").environment("", "x"));
         assertThrows(IllegalArgumentException.class, () -> Command.of("true").environment("A", "x\0y"));
-    }
-
-    @Test
-    void directoryIsTheChildsWorkingDirectory() throws Exception {
-        assertEquals(tmp.toRealPath() + "\n", run(Command.of("pwd").directory(tmp)).stdoutText());
     }
 
     @Test

@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.IOException;
+import dev.forkexec.testkit.ProcFs;
+import dev.forkexec.testkit.ProcStat;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
@@ -47,7 +48,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -117,35 +117,9 @@ class CommandTest {
         ProcessHandle.of(pid).ifPresent(strays::add);
     }
 
-    /** Whether pid runs (a zombie does not: in a container, pid 1 may never reap an orphan). */
-    private static boolean running(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (IOException gone) {
-            return false;
-        }
-    }
-
-    /** Waits (bounded) until pid no longer runs. */
+    /** Waits (bounded) until pid no longer runs (a zombie does not: in a container, pid 1 may never reap an orphan). */
     private static void assertEnds(long pid, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + HANG.toNanos();
-        while (running(pid)) {
-            if (System.nanoTime() > deadline) fail(what + " (pid " + pid + ") still runs " + HANG + " later");
-            Thread.sleep(10);
-        }
-    }
-
-    private static long[] ourPgidAndSid() throws IOException {
-        String stat = Files.readString(Path.of("/proc/self/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return new long[] {Long.parseLong(f[2]), Long.parseLong(f[3])};
-    }
-
-    private static long threadCount() throws IOException {
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-            return tasks.count();
-        }
+        if (!ProcFs.awaitNotRunning(pid, HANG)) fail(what + " (pid " + pid + ") still runs " + HANG + " later");
     }
 
     private static Set<String> envOf(CommandResult r) {
@@ -243,13 +217,6 @@ class CommandTest {
     }
 
     @Test
-    void signalThatEndedTheChildIsItsExitStatus() {
-        CommandResult r = run(Command.of("sh", "-c", "kill -KILL $$"));
-        assertEquals(ExitStatus.killed(SIGKILL, false), r.exitStatus());
-        assertFalse(r.timedOut());
-    }
-
-    @Test
     void stdinIsDevNullByDefault() throws Exception {
         CommandResult r = run(Command.of(TestSupport.probe(), "fds"));
         assertEquals("/dev/null", TestSupport.parseFds(r.stdoutText()).get(0).target());
@@ -269,19 +236,6 @@ class CommandTest {
     void inputTextIsUtf8() {
         CommandResult r = run(Command.of("od", "-An", "-tx1").input("h\u00e9\u20ac"));
         assertEquals("68 c3 a9 e2 82 ac", r.stdoutText().strip());
-    }
-
-    @Test
-    void inputFromAFile() throws Exception {
-        Path f = Files.writeString(tmp.resolve("in"), "line1\nline2\n");
-        assertEquals("line1\nline2\n", run(Command.of("cat").input(f)).stdoutText());
-    }
-
-    @Test
-    void redirectErrorToOutputInterleavesAsWritten() {
-        CommandResult r = run(Command.of("sh", "-c", "echo 1; echo 2 >&2; echo 3; echo 4 >&2").redirectErrorToOutput());
-        assertEquals("1\n2\n3\n4\n", r.stdoutText());
-        assertEquals("", r.stderrText());
     }
 
     @Test
@@ -378,7 +332,7 @@ class CommandTest {
         CommandResult r = run(Command.of(TestSupport.probe(), "ids"));
         Map<String, String> ids = TestSupport.parseIds(r.stdoutText());
         assertEquals(ids.get("pid"), ids.get("pgid"), r.stdoutText());
-        assertNotEquals(Long.toString(ourPgidAndSid()[0]), ids.get("pgid"));
+        assertNotEquals(Long.toString(ProcStat.self().pgrp()), ids.get("pgid"));
     }
 
     @Test
@@ -568,11 +522,11 @@ class CommandTest {
     @Test
     void thousandConcurrentStartsUseNoThreadPerChild() throws Exception {
         run(Command.of("true")); // the shared reactor exists from here on
-        long before = threadCount();
+        long before = ProcFs.threadCount();
         List<CompletableFuture<CommandResult>> running = new ArrayList<>();
         try {
             for (int i = 0; i < 1000; i++) running.add(Command.of("sleep", "5").start());
-            long during = threadCount();
+            long during = ProcFs.threadCount();
             long children = ProcessHandle.current().children().count();
             assertTrue(children >= 100, () -> "only " + children + " children ran at once; the test proves nothing");
             assertTrue(during - before <= 2, () -> "threads: " + before + " before, " + during + " with " + children + " children");
@@ -663,7 +617,7 @@ class CommandTest {
     @Test
     void inheritOutputGivesTheChildTheJvmsStdout() throws Exception {
         CommandResult r = run(Command.of(TestSupport.probe(), "--out=2", "fds").inheritOutput());
-        String jvmStdout = Files.readSymbolicLink(Path.of("/proc/self/fd/1")).toString();
+        String jvmStdout = ProcFs.fdTarget(1);
         assertEquals(jvmStdout, TestSupport.parseFds(r.stderrText()).get(1).target());
         assertEquals(0, r.stdout().length);
     }
@@ -671,7 +625,7 @@ class CommandTest {
     @Test
     void inheritErrorGivesTheChildTheJvmsStderr() throws Exception {
         CommandResult r = run(Command.of(TestSupport.probe(), "fds").inheritError());
-        String jvmStderr = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+        String jvmStderr = ProcFs.fdTarget(2);
         assertEquals(jvmStderr, TestSupport.parseFds(r.stdoutText()).get(2).target());
         assertEquals(0, r.stderr().length);
     }

@@ -8,7 +8,8 @@ import static dev.forkexec.TestSupport.probe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
+import dev.forkexec.testkit.ProcFs;
+import dev.forkexec.testkit.ProcStat;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -35,21 +36,9 @@ class CredentialsTest {
     }
 
     /** A field of /proc/self/status ("Uid", "Gid", "Groups"), whitespace-separated. */
-    private static String[] status(String field) throws Exception {
-        for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (l.startsWith(field + ":")) {
-                String v = l.substring(field.length() + 1).trim();
-                return v.isEmpty() ? new String[0] : v.split("\\s+");
-            }
-        }
-        throw new IllegalStateException(field);
-    }
-
-    /** Our session id and process group, from /proc/self/stat. */
-    private static long[] sessionAndGroup() throws Exception {
-        String stat = Files.readString(Path.of("/proc/self/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return new long[] {Long.parseLong(f[3]), Long.parseLong(f[2])};
+    private static String[] status(String field) {
+        String v = ProcFs.status(field);
+        return v.isEmpty() ? new String[0] : v.split("\\s+");
     }
 
     @Test
@@ -115,10 +104,10 @@ class CredentialsTest {
 
     @Test
     void withoutNewSessionTheChildStaysInOurSessionAndGroup() throws Exception {
-        long[] ours = sessionAndGroup();
+        ProcStat ours = ProcStat.self();
         Map<String, String> ids = ids(probe("ids"));
-        assertEquals(String.valueOf(ours[0]), ids.get("sid"));
-        assertEquals(String.valueOf(ours[1]), ids.get("pgid"));
+        assertEquals(String.valueOf(ours.session()), ids.get("sid"));
+        assertEquals(String.valueOf(ours.pgrp()), ids.get("pgid"));
     }
 
     @Test

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.testkit.ProcFs;
+import dev.forkexec.testkit.ProcStat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,13 +37,13 @@ class ExpectTest {
 
     @BeforeEach
     void snapshot() throws Exception {
-        terminalFdsBefore = Terminals.terminalFds();
+        terminalFdsBefore = ProcFs.terminalFds();
     }
 
     @AfterEach
     void closeSessions() throws Exception {
         for (Expect e : sessions) e.close();
-        assertEquals(terminalFdsBefore, Terminals.terminalFds(), "terminal fds left open");
+        assertEquals(terminalFdsBefore, ProcFs.terminalFds(), "terminal fds left open");
     }
 
     private Expect spawn(ProcessSpec spec) throws SpawnException {
@@ -80,8 +82,10 @@ class ExpectTest {
         Terminal t = sh.terminal();
         assertEquals(shellPid, t.foregroundProcessGroup().getAsLong(), "an idle shell is in the foreground");
         sh.sendLine("sleep 100");
-        awaitCondition("sleep in the foreground", () -> t.foregroundProcessGroup().getAsLong() != shellPid);
-        assertEquals("sleep", t.foregroundProcessName().orElseThrow());
+        // The foreground group changes when the shell's child has forked, before it execs sleep (and
+        // resets the SIGINT the interactive shell catches): wait for sleep itself, then type ^C.
+        awaitCondition("sleep in the foreground", () -> t.foregroundProcessGroup().getAsLong() != shellPid
+                && t.foregroundProcessName().orElse("").equals("sleep"));
         sh.sendInterrupt();
         sh.expectExact(PROMPT, WAIT);
         sh.sendLine("echo status=$?");
@@ -101,6 +105,12 @@ class ExpectTest {
         Expect.Match m = sh.expect(Pattern.compile("\\[1\\][^\r\n]*Running[^\r\n]*sleep 100"), WAIT);
         assertTrue(m.before().startsWith("jobs\r\n"), m.toString());
         sh.expectExact(PROMPT, WAIT);
+        sh.sendLine("echo job=$!");
+        long job = Long.parseLong(sh.expect(Pattern.compile("job=(\\d+)\r\n"), WAIT).group(1));
+        sh.expectExact(PROMPT, WAIT);
+        // The job's shell child inherits the SIGTERM an interactive shell ignores until it has reset its
+        // signals: a kill sent before that is lost, and sleep would hold the terminal for 100 s.
+        awaitCondition("the job runs sleep", () -> ProcStat.of(job).map(p -> p.comm().equals("sleep")).orElse(false));
         sh.sendLine("kill %1; exit 0");
         sh.expectEof(WAIT);
         assertEquals(ExitStatus.exited(0), ReactorTestSupport.await(sh.process().onExit()));

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.forkexec.testkit.JavaCommand;
+import dev.forkexec.testkit.ProcFs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,42 +43,16 @@ class FdLimitsTest {
         TestSupport.deleteTree(dir);
     }
 
-    /**
-     * {@code java <small-JVM flags> -cp <ours> dev.forkexec.ReliabilityChildMain args...}. Container
-     * support is off because with it the JVM's compiler threads re-read the cgroup memory limit at any
-     * moment, which briefly holds an fd: that made a before/after fd-table comparison fail (1 run in
-     * ~40) and could take a slot the EMFILE tests count on.
-     */
-    static List<String> javaCommand(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(TestSupport.javaBin(), "-XX:-UseContainerSupport",
-                "-Xshare:auto", "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC", "-Xmx64m", "-XX:-UsePerfData", "-cp", TestSupport.classpath(),
-                ReliabilityChildMain.class.getName()));
-        cmd.addAll(List.of(args));
-        return cmd;
-    }
-
-    /** Runs {@code sh -c '<prefix>; exec <command>'} and returns its key=value lines; it must exit 0. */
-    static Map<String, String> runShell(String prefix, List<String> command) throws Exception {
-        StringBuilder sh = new StringBuilder(prefix).append("; exec");
-        for (String w : command) sh.append(' ').append(TestSupport.shQuote(w));
-        TestSupport.Result r = TestSupport.run(ProcessSpec.command("sh", "-c", sh.toString())
-                .childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads())).build());
-        assertEquals(ExitStatus.exited(0), r.status(), () -> "stdout:\n" + r.out() + "\nstderr:\n" + r.err());
-        Map<String, String> kv = new HashMap<>();
-        for (String l : r.out().split("\n")) {
-            int eq = l.indexOf('=');
-            if (eq > 0) kv.put(l.substring(0, eq), l.substring(eq + 1));
-        }
-        kv.put("#stderr", r.err());
-        return kv;
+    /** {@code java <small-JVM flags> -cp <ours> dev.forkexec.ReliabilityChildMain args...}. */
+    private static List<String> javaCommand(String... args) {
+        return JavaCommand.main(ReliabilityChildMain.class, args).toList();
     }
 
     // ------------------------------------------------------------------ a child fd above the limit
 
     @Test
     void childFdAtTheLimitIsFdEbadfNamingTheChildFd() throws Exception {
-        int limit = FdMapPropertyTest.softFdLimit();
+        int limit = ProcFs.softFdLimit();
         SpawnException e = TestSupport.assertFailsCleanly(ProcessSpec.command("true")
                 .childFD(limit, ChildFD.inherit(0)).build());
         assertEquals("fd", e.step(), e.getMessage());
@@ -88,7 +64,7 @@ class FdLimitsTest {
 
     @Test
     void pipeAtAChildFdFarAboveTheLimitIsFdEbadfNamingTheChildFd() throws Exception {
-        int target = FdMapPropertyTest.softFdLimit() + 1000;
+        int target = ProcFs.softFdLimit() + 1000;
         SpawnException e = TestSupport.assertFailsCleanly(ProcessSpec.command("true")
                 .childFD(target, ChildFD.parentReads()).build());
         assertEquals("fd", e.step(), e.getMessage());
@@ -99,7 +75,7 @@ class FdLimitsTest {
 
     @Test
     void childFdJustBelowTheLimitWorks() throws Exception {
-        int fd = FdMapPropertyTest.softFdLimit() - 1;
+        int fd = ProcFs.softFdLimit() - 1;
         try (Subprocess p = Subprocess.start(TestSupport.probe("count").childFDs(Map.of(fd, ChildFD.inherit(0))).build())) {
             assertEquals(ExitStatus.exited(1), p.waitFor(), "the probe counts its one fd, " + fd);
         }
@@ -109,7 +85,7 @@ class FdLimitsTest {
 
     @Test
     void spawningUntilFdsRunOutFailsWithEmfileCleanlyAndWorksAgainOnceChildrenAreClosed() throws Exception {
-        Map<String, String> kv = runShell("ulimit -n 64", javaCommand("emfile-loop"));
+        Map<String, String> kv = TestSupport.runShell("ulimit -n 64", javaCommand("emfile-loop"));
         assertEquals("64", kv.get("limit"), kv.toString());
         assertTrue(Integer.parseInt(kv.get("started")) > 0, kv.toString());
         // Which allocation finds the table full depends on how many fds were free: a pipe, or the pidfd.
@@ -125,7 +101,7 @@ class FdLimitsTest {
     @Test
     void eachNumberOfFreeFdsFailsAtItsOwnAllocationWithEmfileAndChangesNothing() throws Exception {
         // The default map needs 9 fds at once: 3 pipes (6), the exec-status pipe (2) and the pidfd (1).
-        Map<String, String> kv = runShell("ulimit -n 64", javaCommand("emfile-slack", "10"));
+        Map<String, String> kv = TestSupport.runShell("ulimit -n 64", javaCommand("emfile-slack", "10"));
         Map<Integer, String> expected = new HashMap<>();
         for (int slack = 0; slack <= 5; slack++) {
             expected.put(slack, "pipe/" + EMFILE + "/pipe child fd " + slack / 2 + " (pipe "
@@ -185,7 +161,7 @@ class FdLimitsTest {
                 "-e", "trace=close,close_range,execve", "-o", trace.toString()));
         if (!extraStraceArgs.isEmpty()) cmd.addAll(List.of(extraStraceArgs.split(" ")));
         cmd.addAll(javaCommand("spawn-count", TestSupport.probe()));
-        return runShell(raise, cmd);
+        return TestSupport.runShell(raise, cmd);
     }
 
     @Test
@@ -193,7 +169,7 @@ class FdLimitsTest {
         Path trace = dir.resolve("strace.txt");
         Map<String, String> kv = tracedSpawns("", trace);
         int limit = Integer.parseInt(kv.get("limit"));
-        assertTrue(limit >= FdMapPropertyTest.softFdLimit(), "the child JVM has a lower limit than ours: " + limit);
+        assertTrue(limit >= ProcFs.softFdLimit(), "the child JVM has a lower limit than ours: " + limit);
         assertEquals("0", kv.get("empty.fds"), "fds open in the child with an empty map: " + kv);
         assertEquals("2", kv.get("two.fds"), "fds open in the child with {4: 0, 9: 1}: " + kv);
         Map<Long, int[]> calls = callsBeforeExec(trace);

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forkexec.TestSupport.ProbeFd;
-import java.io.IOException;
+import dev.forkexec.testkit.ProcFs;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,8 +60,8 @@ class FdMapPropertyTest {
             sources.add(TestSupport.fdOf(f));
         }
         sources.addAll(List.of(0, 1, 2));
-        for (int fd : sources) identity.put(fd, TestSupport.devIno(fd));
-        limit = softFdLimit();
+        for (int fd : sources) identity.put(fd, ProcFs.devIno(fd));
+        limit = ProcFs.softFdLimit();
         assertTrue(limit > 64, "RLIMIT_NOFILE is " + limit);
     }
 
@@ -69,17 +69,6 @@ class FdMapPropertyTest {
     void tearDown() throws Exception {
         for (AutoCloseable c : held) c.close();
         TestSupport.deleteTree(dir);
-    }
-
-    /** The soft RLIMIT_NOFILE this JVM (and so each child) has. */
-    static int softFdLimit() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
-            if (line.startsWith("Max open files")) {
-                String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
-                return soft.equals("unlimited") ? Integer.MAX_VALUE : Integer.parseInt(soft);
-            }
-        }
-        throw new IOException("no 'Max open files' line in /proc/self/limits");
     }
 
     @Test
@@ -110,7 +99,7 @@ class FdMapPropertyTest {
             }
         }
         for (int fd : sources) {
-            assertArrayEquals(identity.get(fd), TestSupport.devIno(fd), "the parent's fd " + fd + " changed");
+            assertArrayEquals(identity.get(fd), ProcFs.devIno(fd), "the parent's fd " + fd + " changed");
         }
         Scale.report(maps + " random fd maps (sizes 0-" + MAX_ENTRIES + ": " + java.util.Arrays.toString(sizes)
                 + "; " + collisions + " targets on a source fd, " + high + " targets within " + HIGH_TARGETS
@@ -181,7 +170,7 @@ class FdMapPropertyTest {
         }
         try (Subprocess p = Subprocess.start(TestSupport.probe("--out=" + report, "fds").childFDs(map).build())) {
             Map<Integer, long[]> pipes = new HashMap<>();
-            for (int fd : p.channels().keySet()) pipes.put(fd, TestSupport.devIno(p.fd(fd)));
+            for (int fd : p.channels().keySet()) pipes.put(fd, ProcFs.devIno(p.fd(fd)));
             for (Map.Entry<Integer, ChildFD> e : map.entrySet()) {
                 if (e.getValue().kind() == ChildFD.Kind.PARENT_WRITES) p.channel(e.getKey()).close();
             }

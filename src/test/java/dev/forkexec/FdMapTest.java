@@ -2,7 +2,7 @@ package dev.forkexec;
 
 import static dev.forkexec.TestSupport.assertSameFile;
 import static dev.forkexec.TestSupport.fdOf;
-import static dev.forkexec.TestSupport.isCloexec;
+import static dev.forkexec.testkit.ProcFs.isCloexec;
 import static dev.forkexec.TestSupport.output;
 import static dev.forkexec.TestSupport.parseFds;
 import static dev.forkexec.TestSupport.parseModes;
@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forkexec.TestSupport.ProbeFd;
+import dev.forkexec.testkit.ProcFs;
 import java.io.FileOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -68,7 +69,7 @@ class FdMapTest {
     /** st_dev/st_ino of our end of each pipe, taken before {@link TestSupport#finish} closes the writers. */
     private static Map<Integer, long[]> parentEnds(Subprocess p) throws Exception {
         Map<Integer, long[]> out = new java.util.HashMap<>();
-        for (int childFd : p.channels().keySet()) out.put(childFd, TestSupport.devIno(p.fd(childFd)));
+        for (int childFd : p.channels().keySet()) out.put(childFd, ProcFs.devIno(p.fd(childFd)));
         return out;
     }
 
@@ -260,7 +261,7 @@ class FdMapTest {
     @Test
     void onlyMappedFdsReachTheChild() throws Exception {
         // This JVM has plenty open (jars, surefire's pipes, epoll fds...): none of it may leak.
-        assertTrue(TestSupport.openFds().size() > 5, "precondition: the parent has more than the mapped fds open");
+        assertTrue(ProcFs.openFds().size() > 5, "precondition: the parent has more than the mapped fds open");
         Path file = dir.resolve("mapped");
         Files.writeString(file, "x");
         try (FileChannel f = FileChannel.open(file)) {
@@ -337,19 +338,11 @@ class FdMapTest {
         assertTrue(opened.get() > 0, "the churn thread never opened a file");
     }
 
-    /** O_NONBLOCK (04000) in our fd's fdinfo flags. */
-    private static boolean isNonBlocking(int fd) throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
-            if (line.startsWith("flags:")) return (Long.parseLong(line.substring(6).trim(), 8) & 04000) != 0;
-        }
-        throw new IllegalStateException("no flags for fd " + fd);
-    }
-
     @Test
     void startGivesBlockingParentEnds() throws Exception {
         try (Subprocess p = Subprocess.start(ProcessSpec.command("cat").childFDs(Map.of(0, W, 1, R)).build())) {
-            assertFalse(isNonBlocking(p.fd(0)));
-            assertFalse(isNonBlocking(p.fd(1)));
+            assertFalse(ProcFs.isNonBlocking(p.fd(0)));
+            assertFalse(ProcFs.isNonBlocking(p.fd(1)));
             p.channel(0).close();
             assertEquals(ExitStatus.exited(0), p.waitFor());
         }
@@ -359,8 +352,8 @@ class FdMapTest {
     void startNonBlockingMakesOnlyOurEndsNonBlocking() throws Exception {
         try (Subprocess p = Subprocess.startNonBlocking(ProcessSpec.command("cat").childFDs(Map.of(0, W, 1, R))
                 .build())) {
-            assertTrue(isNonBlocking(p.fd(0)));
-            assertTrue(isNonBlocking(p.fd(1)));
+            assertTrue(ProcFs.isNonBlocking(p.fd(0)));
+            assertTrue(ProcFs.isNonBlocking(p.fd(1)));
             ByteBuffer buf = ByteBuffer.allocate(64);
             assertEquals(0, p.channel(1).read(buf), "a non-blocking read of an empty pipe returns 0");
             p.channel(0).write(ByteBuffer.wrap("hi\n".getBytes(StandardCharsets.UTF_8)));
@@ -408,9 +401,9 @@ class FdMapTest {
         Subprocess h = holder(3, 4);
         int a = h.fd(3);
         int b = h.fd(4);
-        long[] before = TestSupport.devIno(a);
+        long[] before = ProcFs.devIno(a);
         output(probe("fds").childFDs(Map.of(1, R, a, ChildFD.inherit(b), b, ChildFD.inherit(a))).build());
-        assertEquals(before[1], TestSupport.devIno(a)[1], "the parent's fd table is not the child's");
+        assertEquals(before[1], ProcFs.devIno(a)[1], "the parent's fd table is not the child's");
         assertTrue(isCloexec(a) && isCloexec(b));
     }
 }

@@ -2,6 +2,7 @@ package dev.forkexec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.forkexec.testkit.JavaCommand;
 import java.io.DataInputStream;
 import java.io.InputStream;
 import java.util.List;
@@ -43,8 +44,8 @@ class JdkVersionTest {
     @Test
     void childJvmsOfTheTestsAreTheExpectedJdk() throws Exception {
         int expected = expected();
-        TestSupport.Result r = TestSupport.run(ProcessSpec.command(TestSupport.javaBin(), "-XshowSettings:properties",
-                "-version").childFDs(Map.of(2, ChildFD.parentReads())).build());
+        TestSupport.Result r = TestSupport.run(ProcessSpec.command(JavaCommand.withoutMain("-XshowSettings:properties",
+                "-version").toList()).childFDs(Map.of(2, ChildFD.parentReads())).build());
         String spec = r.err().replaceFirst("(?s).*java\\.specification\\.version = (\\d+).*", "$1");
         assertEquals(String.valueOf(expected), spec, r.err());
     }

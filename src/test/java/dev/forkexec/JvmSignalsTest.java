@@ -2,6 +2,7 @@ package dev.forkexec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.forkexec.testkit.JavaCommand;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +37,7 @@ class JvmSignalsTest {
 
     @Test
     void childrenOfAJvmWithAShutdownHookDieOfSigintAndSigterm() throws Exception {
-        Map<String, String> kv = FdLimitsTest.runShell("true", FdLimitsTest.javaCommand("signals"));
+        Map<String, String> kv = TestSupport.runShell("true", JavaCommand.main(ReliabilityChildMain.class, "signals").toList());
         long caught = Long.parseUnsignedLong(kv.get("jvm-sigcgt"), 16);
         // Precondition: the child JVM (started with default dispositions) catches both itself.
         assertEquals(bit(2) | bit(15), caught & (bit(2) | bit(15)), "the JVM does not handle INT and TERM: " + kv);

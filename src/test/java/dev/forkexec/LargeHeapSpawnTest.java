@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.util.List;
+import dev.forkexec.testkit.JavaCommand;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -57,8 +57,8 @@ class LargeHeapSpawnTest {
     }
 
     private static Map<String, String> childJvm(String property) throws Exception {
-        TestSupport.Result r = TestSupport.run(ProcessSpec.command(TestSupport.javaCommand(TestSupport.classpath(),
-                List.of(property), "mechanism")).childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads()))
+        TestSupport.Result r = TestSupport.run(ProcessSpec.command(JavaCommand.main(ChildJvmMain.class, "mechanism")
+                .jvmArgs(property).toList()).childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads()))
                 .build());
         assertEquals(ExitStatus.exited(0), r.status(), r.err());
         Map<String, String> kv = TestSupport.keyValues(r.out());

@@ -1,13 +1,11 @@
 package dev.forkexec;
 
 import dev.forkexec.internal.NativeLibrary;
+import dev.forkexec.testkit.ProcFs;
 import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * The main class of the child JVMs the loader tests start: loads the library (through
@@ -25,12 +23,10 @@ public final class LoaderChildMain {
         } catch (Throwable t) {
             System.out.println("error=" + t.getClass().getName() + ": " + t.getMessage());
         }
-        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
-            // Executable mappings only: a load that failed (noexec) can leave a non-executable one behind.
-            System.out.println("maps=" + maps.filter(l -> l.split(" ")[1].contains("x"))
-                    .filter(l -> l.contains("/" + NativeLibrary.LIBRARY) || l.contains("/libforkexec-"))
-                    .map(l -> l.substring(l.indexOf('/'))).distinct().collect(Collectors.joining("|")));
-        }
+        // Executable mappings only: a load that failed (noexec) can leave a non-executable one behind.
+        System.out.println("maps=" + ProcFs.maps().stream().filter(l -> l.split(" ")[1].contains("x"))
+                .filter(l -> l.contains("/" + NativeLibrary.LIBRARY) || l.contains("/libforkexec-"))
+                .map(l -> l.substring(l.indexOf('/'))).distinct().collect(Collectors.joining("|")));
         for (int i = 0; i < args.length; i++) {
             String[] names = new File(args[i]).list();
             if (names != null) Arrays.sort(names);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.testkit.JavaCommand;
 import dev.forkexec.usage.UserMain;
 import java.io.File;
 import java.io.InputStream;
@@ -12,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -45,10 +45,8 @@ class ModuleIT {
         return Path.of(UserMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 
-    /** Runs {@code <javaBin> <args>}; exit status 0 required; key=value lines, "" for stdout and "stderr" for stderr. */
-    static Map<String, String> java(String javaBin, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(javaBin));
-        cmd.addAll(List.of(args));
+    /** Runs a java command; exit status 0 required; key=value lines, "" for stdout and "stderr" for stderr. */
+    static Map<String, String> java(List<String> cmd) throws Exception {
         TestSupport.Result r = TestSupport.run(ProcessSpec.command(cmd)
                 .childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads())).build());
         assertEquals(ExitStatus.exited(0), r.status(), cmd + "\n" + r.out() + r.err());
@@ -58,26 +56,30 @@ class ModuleIT {
         return kv;
     }
 
+    /** {@code java <small-JVM flags> --module-path <jar> --add-modules dev.forkexec ... -cp <test classes> UserMain}. */
+    private static Map<String, String> onTheModulePath() throws Exception {
+        return java(JavaCommand.main(UserMain.class).classpath(userClasses()).jvmArgs("--module-path", jar().toString(),
+                "--add-modules", "dev.forkexec", "--enable-native-access=dev.forkexec").toList());
+    }
+
     @Test
     void onTheModulePathItIsModuleDevForkexecAndSpawns() throws Exception {
-        Map<String, String> kv = java(TestSupport.javaBin(), "--module-path", jar().toString(), "--add-modules",
-                "dev.forkexec", "--enable-native-access=dev.forkexec", "-cp", userClasses(), UserMain.class.getName());
+        Map<String, String> kv = onTheModulePath();
         assertEquals("dev.forkexec", kv.get("module"), kv.get("") + kv.get("stderr"));
         assertEquals("exit 0", kv.get("true"));
     }
 
     @Test
     void onTheModulePathTheInternalPackageIsNotExported() throws Exception {
-        Map<String, String> kv = java(TestSupport.javaBin(), "--module-path", jar().toString(), "--add-modules",
-                "dev.forkexec", "--enable-native-access=dev.forkexec", "-cp", userClasses(), UserMain.class.getName());
+        Map<String, String> kv = onTheModulePath();
         assertEquals("false", kv.get("internal-exported"), kv.get(""));
         assertEquals("inaccessible", kv.get("internal"), kv.get(""));
     }
 
     @Test
     void onTheClassPathItSpawns() throws Exception {
-        Map<String, String> kv = java(TestSupport.javaBin(), "--enable-native-access=ALL-UNNAMED",
-                "-cp", jar() + File.pathSeparator + userClasses(), UserMain.class.getName());
+        Map<String, String> kv = java(JavaCommand.main(UserMain.class).classpath(jar() + File.pathSeparator + userClasses())
+                .jvmArgs("--enable-native-access=ALL-UNNAMED").toList());
         assertEquals("unnamed", kv.get("module"), kv.get("") + kv.get("stderr"));
         assertEquals("exit 0", kv.get("true"));
     }

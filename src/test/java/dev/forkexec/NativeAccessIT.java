@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.testkit.JavaCommand;
 import dev.forkexec.usage.UserMain;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,6 +21,10 @@ import org.junit.jupiter.api.Timeout;
  * JDK 22 and later warn on stderr when a library calls System::load without native access enabled.
  * Runs the built jar on such a JDK: the test JVM's own when it is one, else -Dforkexec.jdk22plus.home
  * (pom.xml: /usr/lib/jvm/temurin-25-jdk-amd64); skipped, saying so, when neither exists.
+ *
+ * <p>The one child JVM of the tests not built by {@link JavaCommand}, deliberately: this checks what the
+ * JDK 22+ prints for the exact command lines a user types (the README's), so it adds none of the
+ * small-JVM flags.
  */
 @Timeout(120)
 class NativeAccessIT {
@@ -26,7 +33,7 @@ class NativeAccessIT {
     @BeforeAll
     static void findJdk22Plus() throws Exception {
         if (Runtime.version().feature() >= 22) {
-            java = TestSupport.javaBin();
+            java = JavaCommand.javaBin();
             return;
         }
         String home = System.getProperty("forkexec.jdk22plus.home", "");
@@ -34,9 +41,16 @@ class NativeAccessIT {
         Assumptions.assumeTrue(!home.isEmpty() && Files.isExecutable(bin), "SKIPPED: this JVM is JDK "
                 + Runtime.version().feature() + " and there is no JDK 22+ at -Dforkexec.jdk22plus.home=" + home);
         java = bin.toString();
-        String version = ModuleIT.java(java, "-XshowSettings:properties", "-version").get("stderr");
+        String version = typed("-XshowSettings:properties", "-version").get("stderr");
         int feature = Integer.parseInt(version.replaceFirst("(?s).*java\\.specification\\.version = (\\d+).*", "$1"));
         Assumptions.assumeTrue(feature >= 22, "SKIPPED: " + home + " is JDK " + feature + ", not 22 or later");
+    }
+
+    /** {@code <java> args...}, as typed. */
+    private static Map<String, String> typed(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(List.of(args));
+        return ModuleIT.java(cmd);
     }
 
     private static boolean warns(String stderr) {
@@ -45,7 +59,7 @@ class NativeAccessIT {
 
     @Test
     void javaDashJarPrintsNoNativeAccessWarning() throws Exception {
-        Map<String, String> kv = ModuleIT.java(java, "-jar", ModuleIT.jar().toString(), "echo", "ran", ":::",
+        Map<String, String> kv = typed("-jar", ModuleIT.jar().toString(), "echo", "ran", ":::",
                 "by-the-runner");
         assertFalse(kv.get("stderr").contains("WARNING"), kv.get("stderr"));
         assertTrue(kv.get("").contains("ran by-the-runner"), "the job runner did not run: " + kv.get(""));
@@ -53,7 +67,7 @@ class NativeAccessIT {
 
     @Test
     void modulePathWithEnableNativeAccessForTheModulePrintsNoWarning() throws Exception {
-        Map<String, String> kv = ModuleIT.java(java, "--enable-native-access=dev.forkexec", "--module-path",
+        Map<String, String> kv = typed("--enable-native-access=dev.forkexec", "--module-path",
                 ModuleIT.jar().toString(), "--add-modules", "dev.forkexec", "-cp", ModuleIT.userClasses(),
                 UserMain.class.getName());
         assertEquals("exit 0", kv.get("true"), kv.get(""));
@@ -63,7 +77,7 @@ class NativeAccessIT {
     /** What the README tells module users to avoid; shows that this JDK does warn, so the tests above can fail. */
     @Test
     void modulePathWithoutTheFlagWarnsNamingTheModule() throws Exception {
-        Map<String, String> kv = ModuleIT.java(java, "--module-path", ModuleIT.jar().toString(), "--add-modules",
+        Map<String, String> kv = typed("--module-path", ModuleIT.jar().toString(), "--add-modules",
                 "dev.forkexec", "-cp", ModuleIT.userClasses(), UserMain.class.getName());
         assertEquals("exit 0", kv.get("true"), kv.get(""));
         assertTrue(warns(kv.get("stderr")) && kv.get("stderr").contains("dev.forkexec"), kv.get("stderr"));
@@ -71,7 +85,7 @@ class NativeAccessIT {
 
     @Test
     void classPathWithEnableNativeAccessAllUnnamedPrintsNoWarning() throws Exception {
-        Map<String, String> kv = ModuleIT.java(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+        Map<String, String> kv = typed("--enable-native-access=ALL-UNNAMED", "-cp",
                 ModuleIT.jar() + File.pathSeparator + ModuleIT.userClasses(), UserMain.class.getName());
         assertEquals("exit 0", kv.get("true"), kv.get(""));
         assertFalse(kv.get("stderr").contains("WARNING"), kv.get("stderr"));

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forkexec.internal.NativeLibrary;
+import dev.forkexec.testkit.JavaCommand;
+import dev.forkexec.testkit.ProcFs;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -13,7 +15,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -49,7 +50,8 @@ class NativeLibraryTest {
     }
 
     private static Map<String, String> childJvmMode(String mode, String cp, String... jvmArgs) throws Exception {
-        TestSupport.Result r = TestSupport.run(ProcessSpec.command(TestSupport.javaCommand(cp, List.of(jvmArgs), mode))
+        TestSupport.Result r = TestSupport.run(ProcessSpec.command(JavaCommand.main(ChildJvmMain.class, mode).classpath(cp)
+                .jvmArgs(jvmArgs).toList())
                 .childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads())).build());
         assertEquals(ExitStatus.exited(0), r.status(), r.err());
         Map<String, String> kv = TestSupport.keyValues(r.out());
@@ -66,7 +68,7 @@ class NativeLibraryTest {
     @Test
     void valueTypesWorkWithoutTheNativeLibrary() throws Exception {
         // A library path that cannot load: any use of the library would throw UnsatisfiedLinkError.
-        Map<String, String> kv = childJvmMode("values", TestSupport.classpath(), "-Dforkexec.library.path=" + dir.resolve("none"));
+        Map<String, String> kv = childJvmMode("values", JavaCommand.classpath(), "-Dforkexec.library.path=" + dir.resolve("none"));
         assertEquals("signal 9 (SIGKILL)", kv.get("killed"), kv.get(""));
         assertEquals("exit 3", kv.get("exited"), kv.get(""));
         assertEquals("ProcessSpec[echo, hi] childFDs={0='w', 1='r', 2='r'}", kv.get("spec"), kv.get(""));
@@ -75,7 +77,7 @@ class NativeLibraryTest {
 
     /** The bundled x86_64 glibc library (the one this host loads) as the build left it in the classes. */
     static Path bundled() {
-        return Path.of(TestSupport.classRoots().get(0).toString(), "native", "linux-x86_64", NativeLibrary.LIBRARY);
+        return Path.of(JavaCommand.classRoots().get(0).toString(), "native", "linux-x86_64", NativeLibrary.LIBRARY);
     }
 
     /** The SHA-256 the build recorded for {@link #bundled()}. */
@@ -114,12 +116,10 @@ class NativeLibraryTest {
                 env.put(e.getKey(), e.getValue());
             }
         }
-        List<String> cmd = new ArrayList<>(List.of(TestSupport.javaBin(), "-Xshare:auto", "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC", "-Xmx64m", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED"));
-        cmd.addAll(jvmArgs);
-        cmd.addAll(List.of("-cp", cp, LoaderChildMain.class.getName()));
-        for (Path d : dirs) cmd.add(d.toString());
-        TestSupport.Result r = TestSupport.run(ProcessSpec.command(cmd).environment(env)
+        JavaCommand cmd = JavaCommand.main(LoaderChildMain.class).classpath(cp).jvmArgs("--enable-native-access=ALL-UNNAMED")
+                .jvmArgs(jvmArgs);
+        for (Path d : dirs) cmd.args(d.toString());
+        TestSupport.Result r = TestSupport.run(ProcessSpec.command(cmd.toList()).environment(env)
                 .childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads())).build());
         assertEquals(ExitStatus.exited(0), r.status(), r.err());
         Map<String, String> kv = TestSupport.keyValues(r.out());
@@ -129,7 +129,7 @@ class NativeLibraryTest {
 
     static Map<String, String> loaderChild(Map<String, String> envChanges, List<String> jvmArgs, Path... dirs)
             throws Exception {
-        return loaderChild(TestSupport.classpath(), envChanges, jvmArgs, dirs);
+        return loaderChild(JavaCommand.classpath(), envChanges, jvmArgs, dirs);
     }
 
     /** The cache home this JVM's loader used: $XDG_CACHE_HOME (surefire sets it), else ~/.cache. */
@@ -145,11 +145,8 @@ class NativeLibraryTest {
     @Test
     void thisJvmLoadedTheVerifiedCopyFromThePerUserCache() throws Exception {
         assertEquals("clone-vm", Subprocess.spawnMechanism()); // loads the library if nothing did yet
-        List<String> mapped;
-        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
-            mapped = maps.filter(l -> l.contains("/libforkexec")).map(l -> l.substring(l.indexOf('/')))
-                    .distinct().collect(Collectors.toList());
-        }
+        List<String> mapped = ProcFs.maps().stream().filter(l -> l.contains("/libforkexec"))
+                .map(l -> l.substring(l.indexOf('/'))).distinct().collect(Collectors.toList());
         Path cached = cachedCopy(ourCacheHome());
         assertEquals(List.of(cached.toRealPath().toString()), mapped);
         assertEquals("rwx------", mode(cached.getParent()));
@@ -266,7 +263,7 @@ class NativeLibraryTest {
 
     @Test
     void tamperedBundledLibraryIsRefused() throws Exception {
-        String cp = TestSupport.copyClasspath(Files.createDirectory(dir.resolve("cp")));
+        String cp = JavaCommand.copyClasspath(Files.createDirectory(dir.resolve("cp")));
         Path lib = Path.of(cp.split(":")[0], "native", "linux-x86_64", NativeLibrary.LIBRARY);
         assertTrue(Files.exists(lib), lib.toString());
         Files.write(lib, new byte[] {0}, StandardOpenOption.APPEND);
@@ -285,7 +282,7 @@ class NativeLibraryTest {
     private Path libraryDir(String dirMode, String fileMode) throws Exception {
         Path libDir = Files.createDirectory(dir.resolve("lib"));
         Path lib = libDir.resolve(NativeLibrary.LIBRARY);
-        Files.copy(Path.of(TestSupport.classRoots().get(0).toString(), "native", "linux-x86_64", NativeLibrary.LIBRARY),
+        Files.copy(Path.of(JavaCommand.classRoots().get(0).toString(), "native", "linux-x86_64", NativeLibrary.LIBRARY),
                 lib);
         Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString(fileMode));
         Files.setPosixFilePermissions(libDir, PosixFilePermissions.fromString(dirMode));
@@ -295,7 +292,7 @@ class NativeLibraryTest {
     @Test
     void libraryPathWithASafeDirectoryLoads() throws Exception {
         Path libDir = libraryDir("rwxr-xr-x", "rwxr-xr-x");
-        Map<String, String> kv = childJvmMode("load", TestSupport.classpath(), "-Dforkexec.library.path=" + libDir);
+        Map<String, String> kv = childJvmMode("load", JavaCommand.classpath(), "-Dforkexec.library.path=" + libDir);
         assertEquals("clone-vm", kv.get("loaded mechanism"), kv.get(""));
     }
 
@@ -303,7 +300,7 @@ class NativeLibraryTest {
     @ValueSource(strings = {"rwxrwxr-x", "rwxr-xrwx", "rwxrwxrwx"})
     void libraryPathWithADirectoryOthersCanWriteIsRefusedNamingIt(String mode) throws Exception {
         Path libDir = libraryDir(mode, "rwxr-xr-x");
-        Map<String, String> kv = childJvmMode("load", TestSupport.classpath(), "-Dforkexec.library.path=" + libDir);
+        Map<String, String> kv = childJvmMode("load", JavaCommand.classpath(), "-Dforkexec.library.path=" + libDir);
         String error = kv.get("error");
         assertTrue(error != null && error.startsWith("java.lang.UnsatisfiedLinkError"), kv.get(""));
         assertTrue(error.contains(libDir.toString()) && error.contains("writable by group or others")
@@ -313,7 +310,7 @@ class NativeLibraryTest {
     @Test
     void libraryPathWithAFileOthersCanWriteIsRefusedNamingIt() throws Exception {
         Path libDir = libraryDir("rwxr-xr-x", "rwxrwxr-x");
-        Map<String, String> kv = childJvmMode("load", TestSupport.classpath(), "-Dforkexec.library.path=" + libDir);
+        Map<String, String> kv = childJvmMode("load", JavaCommand.classpath(), "-Dforkexec.library.path=" + libDir);
         String error = kv.get("error");
         assertTrue(error != null && error.contains(libDir.resolve(NativeLibrary.LIBRARY).toString())
                 && error.contains("writable by group or others"), kv.get(""));
@@ -322,7 +319,7 @@ class NativeLibraryTest {
     @Test
     void libraryPathWithoutTheLibraryIsRefusedNamingIt() throws Exception {
         Path empty = Files.createDirectory(dir.resolve("empty"));
-        Map<String, String> kv = childJvmMode("load", TestSupport.classpath(), "-Dforkexec.library.path=" + empty);
+        Map<String, String> kv = childJvmMode("load", JavaCommand.classpath(), "-Dforkexec.library.path=" + empty);
         String error = kv.get("error");
         assertTrue(error != null && error.startsWith("java.lang.UnsatisfiedLinkError")
                 && error.contains(empty.toString()), kv.get(""));

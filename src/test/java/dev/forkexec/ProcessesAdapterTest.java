@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.testkit.ProcFs;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.time.Duration;
@@ -76,7 +77,7 @@ class ProcessesAdapterTest {
     @Test
     void manyChildrenLeaveNoFdAndStartNoThread() throws Exception {
         Processes.start(new ProcessBuilder("true")).waitFor(); // the shared reactor and its thread exist from here on
-        Map<Integer, String> fdsBefore = withoutPidfds(TestSupport.openFds()); // the warm-up's may still be closing
+        Map<Integer, String> fdsBefore = withoutPidfds(ProcFs.openFds()); // the warm-up's may still be closing
         long threadsBefore = Thread.getAllStackTraces().size();
         List<Process> ps = new ArrayList<>();
         for (int i = 0; i < 200; i++) ps.add(Processes.start(new ProcessBuilder("sh", "-c", "echo out; echo err >&2")));
@@ -90,8 +91,8 @@ class ProcessesAdapterTest {
         assertTrue(threadsDuring - threadsBefore <= 1, () -> threadsBefore + " threads before, " + threadsDuring + " during");
         // Every pipe is closed at the exit, none by us; the reactor closes each pidfd right after.
         long deadline = System.nanoTime() + BOUND.toNanos();
-        while (!TestSupport.openFds().equals(fdsBefore) && System.nanoTime() < deadline) Thread.sleep(10);
-        assertEquals(fdsBefore, TestSupport.openFds());
+        while (!ProcFs.openFds().equals(fdsBefore) && System.nanoTime() < deadline) Thread.sleep(10);
+        assertEquals(fdsBefore, ProcFs.openFds());
     }
 
     private static Map<Integer, String> withoutPidfds(Map<Integer, String> fds) {

@@ -19,6 +19,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.forkexec.testkit.JavaCommand;
+import dev.forkexec.testkit.ProcFs;
+import dev.forkexec.testkit.ProcStat;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -277,17 +280,9 @@ class ProcessesParityTest {
         return actual;
     }
 
-    private static Map<Integer, String> pipeFds() throws IOException {
-        Map<Integer, String> out = new TreeMap<>();
-        for (Map.Entry<Integer, String> e : ProcFs.openFds().entrySet()) {
-            if (e.getValue().startsWith("pipe:")) out.put(e.getKey(), e.getValue());
-        }
-        return out;
-    }
-
     /** Pipe fds open now that were not open (as the same pipe) in {@code before}. */
     private static Map<Integer, String> newPipeFds(Map<Integer, String> before) throws IOException {
-        Map<Integer, String> now = pipeFds();
+        Map<Integer, String> now = ProcFs.pipeFds();
         now.entrySet().removeIf(e -> e.getValue().equals(before.get(e.getKey())));
         return now;
     }
@@ -309,7 +304,7 @@ class ProcessesParityTest {
     record Tracked(Process process, Map<Integer, String> pipes) {}
 
     private Tracked startTracked(ProcessStarter s, ProcessBuilder pb) throws IOException {
-        Map<Integer, String> before = pipeFds();
+        Map<Integer, String> before = ProcFs.pipeFds();
         Process p = start(s, pb);
         return new Tracked(p, newPipeFds(before));
     }
@@ -319,7 +314,7 @@ class ProcessesParityTest {
         long deadline = System.nanoTime() + BOUND.toNanos();
         Map<Integer, String> open;
         do {
-            open = new TreeMap<>(pipeFds());
+            open = new TreeMap<>(ProcFs.pipeFds());
             open.entrySet().removeIf(e -> !e.getValue().equals(fds.get(e.getKey())));
             if (open.isEmpty()) return;
             Thread.sleep(10);
@@ -334,7 +329,7 @@ class ProcessesParityTest {
 
     /** Starting pb through s must throw; nothing may be left behind. Returns what was thrown. */
     private Throwable startFails(ProcessStarter s, ProcessBuilder pb) throws IOException {
-        Map<Integer, String> pipes = pipeFds();
+        Map<Integer, String> pipes = ProcFs.pipeFds();
         Set<Long> children = childPids();
         Throwable t = assertThrows(Throwable.class, () -> start(s, pb), () -> s + " started " + pb.command() + ", which must fail");
         assertEquals(Map.of(), newPipeFds(pipes), () -> s + ": pipe fds left by the failed start of " + pb.command());
@@ -396,23 +391,6 @@ class ProcessesParityTest {
         return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.toSet());
     }
 
-    /** This JVM's threads, from /proc/self/task (every thread, the JVM's own included). */
-    private static long threadCount() throws IOException {
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-            return tasks.count();
-        }
-    }
-
-    private static String readlinkSelf(int fd) throws IOException {
-        return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
-    }
-
-    /** pgrp and session of this JVM, from /proc/self/stat. */
-    private static long[] ourPgidAndSid() throws IOException {
-        String stat = Files.readString(Path.of("/proc/self/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return new long[] {Long.parseLong(f[2]), Long.parseLong(f[3])};
-    }
 
     // ====================================================================== failed starts: the JDK's checks
 
@@ -882,7 +860,7 @@ class ProcessesParityTest {
     @Parity
     void onExitAndWaitingUseNoThreadPerChild(ProcessStarter s) throws Exception {
         assumeFalse(s.isJdk(), "deliberate difference: the JDK parks a \"process reaper\" thread per child");
-        long before = threadCount();
+        long before = ProcFs.threadCount();
         List<Process> ps = new ArrayList<>();
         List<java.util.concurrent.CompletableFuture<Process>> exits = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
@@ -890,7 +868,7 @@ class ProcessesParityTest {
             ps.add(p);
             exits.add(p.onExit());
         }
-        long during = threadCount();
+        long during = ProcFs.threadCount();
         assertTrue(during - before <= 2, () -> "threads: " + before + " before 50 children, " + during + " with them");
         for (Process p : ps) p.destroyForcibly();
         for (var f : exits) assertTrue(ps.contains(f.get(BOUND.toSeconds(), SECONDS)));
@@ -899,6 +877,9 @@ class ProcessesParityTest {
     @Parity
     void infoDescribesTheRunningChild(ProcessStarter s) throws Exception {
         Process p = start(s, new ProcessBuilder("sleep", "30"));
+        // start() returns once the exec-status pipe closed (close-on-exec), which the kernel does before
+        // it has set the new program's arguments up; until then info() finds no command (either arm).
+        ReactorTestSupport.awaitCondition("sleep's command line is set", () -> !ProcFs.cmdline(p.pid()).isEmpty());
         ProcessHandle.Info info = p.info();
         assertTrue(info.command().orElseThrow().endsWith("/sleep"), info::toString);
         assertEquals(List.of("30"), Arrays.asList(info.arguments().orElseThrow()));
@@ -929,9 +910,9 @@ class ProcessesParityTest {
         Ran r = run(s, probe("ids"));
         assertEquals(0, r.exit(), r.err());
         Map<String, String> ids = TestSupport.parseIds(r.out());
-        long[] ours = ourPgidAndSid();
-        assertEquals(Long.toString(ours[0]), ids.get("pgid"), r.out());
-        assertEquals(Long.toString(ours[1]), ids.get("sid"), r.out());
+        ProcStat ours = ProcStat.self();
+        assertEquals(Long.toString(ours.pgrp()), ids.get("pgid"), r.out());
+        assertEquals(Long.toString(ours.session()), ids.get("sid"), r.out());
     }
 
     @Parity
@@ -1242,11 +1223,11 @@ class ProcessesParityTest {
     void inheritGivesTheChildTheJvmsOwnFileDescriptors(ProcessStarter s) throws Exception {
         ProcessBuilder.Redirect inherit = ProcessBuilder.Redirect.INHERIT;
         Ran in = run(s, probe("--out=2", "fds").redirectInput(inherit));
-        assertEquals(readlinkSelf(0), TestSupport.parseFds(in.err()).get(0).target(), "fd 0");
+        assertEquals(ProcFs.fdTarget(0), TestSupport.parseFds(in.err()).get(0).target(), "fd 0");
         Ran out = run(s, probe("--out=2", "fds").redirectOutput(inherit));
-        assertEquals(readlinkSelf(1), TestSupport.parseFds(out.err()).get(1).target(), "fd 1");
+        assertEquals(ProcFs.fdTarget(1), TestSupport.parseFds(out.err()).get(1).target(), "fd 1");
         Ran err = run(s, probe("fds").redirectError(inherit));
-        assertEquals(readlinkSelf(2), TestSupport.parseFds(err.out()).get(2).target(), "fd 2");
+        assertEquals(ProcFs.fdTarget(2), TestSupport.parseFds(err.out()).get(2).target(), "fd 2");
     }
 
     @Parity
@@ -1399,11 +1380,8 @@ class ProcessesParityTest {
      * when null): the line it printed.
      */
     private static String inJvm(ProcessStarter s, String jvmPath, Path dir, String env, String... command) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(TestSupport.javaBin(), "-Xshare:auto", "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC", "-Xmx64m", "-XX:-UsePerfData", "-cp", TestSupport.classpath(),
-                ProcessesParityChildMain.class.getName(), s.name(), dir == null ? "-" : dir.toString(), env));
-        cmd.addAll(List.of(command));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+        ProcessBuilder pb = new ProcessBuilder(JavaCommand.main(ProcessesParityChildMain.class, s.name(),
+                dir == null ? "-" : dir.toString(), env).args(command).toList());
         pb.environment().clear();
         if (jvmPath != null) pb.environment().put("PATH", jvmPath);
         Process jvm = pb.start();
@@ -1544,7 +1522,7 @@ class ProcessesParityTest {
 
     /** startPipeline must throw; every started stage is killed and reaped before it does. */
     private Throwable pipelineFails(ProcessStarter s, List<ProcessBuilder> builders) throws IOException {
-        Map<Integer, String> pipes = pipeFds();
+        Map<Integer, String> pipes = ProcFs.pipeFds();
         Set<Long> children = childPids();
         Throwable t = assertThrows(Throwable.class, () -> startPipeline(s, builders), () -> s + ": the pipeline started");
         assertEquals(Set.of(), newChildren(children), () -> s + ": stages left running or unreaped");
@@ -1588,7 +1566,7 @@ class ProcessesParityTest {
     @Parity
     void failedPipelinesLeakNoPipeFd(ProcessStarter s) throws Exception {
         assumeFalse(s.isJdk(), "deliberate difference: the JDK (17 and 25) leaks the previous stage's pipe read end");
-        Map<Integer, String> before = pipeFds();
+        Map<Integer, String> before = ProcFs.pipeFds();
         for (int i = 0; i < 5; i++) {
             assertThrows(IOException.class, () -> startPipeline(s, List.of(new ProcessBuilder("true"), new ProcessBuilder("cat"),
                     new ProcessBuilder("forkexec-no-such-program"))));

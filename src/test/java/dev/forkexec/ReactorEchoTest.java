@@ -9,21 +9,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-/** Data, argv, environment and directory reach the child and come back intact (Twisted's EchoProtocol & co). */
+/**
+ * Data reaches the child and comes back intact, argv[0] as given, many children at once (Twisted's
+ * EchoProtocol & co). argv, environment and directory: {@link SharedBehavioursTest}, for every way.
+ */
 class ReactorEchoTest {
     @RegisterExtension
     final ReactorTestSupport rt = new ReactorTestSupport();
@@ -66,65 +64,12 @@ class ReactorEchoTest {
     }
 
     @Test
-    void argvArrivesVerbatim() throws Exception {
-        List<String> args = List.of("plain", "", "two words", "\"double quotes\"", "'single'", "back\\slash\\",
-                "\\\\server\\share", "tab\there", "new\nline", "$HOME `id` $(id) *", "-n", "--", "%s%d",
-                "é ñ ü", "日本語", "emoji 😀", " lead", "trail ", "");
-        RecordingProtocol p = new RecordingProtocol();
-        rt.reactor().spawnProcess(p, sh("for a in \"$@\"; do printf '%s\\0' \"$a\"; done", args.toArray(new String[0]))
-                .build());
-        assertExited(0, p.awaitEnded());
-        byte[] out = p.bytes(1);
-        List<String> got = new ArrayList<>();
-        int start = 0;
-        for (int i = 0; i < out.length; i++) {
-            if (out[i] == 0) {
-                got.add(new String(out, start, i - start, StandardCharsets.UTF_8));
-                start = i + 1;
-            }
-        }
-        assertEquals(out.length, start, "output ends with a NUL");
-        assertEquals(args, got);
-    }
-
-    @Test
     void argvZeroIsPassedAsGiven() throws Exception {
         RecordingProtocol p = new RecordingProtocol();
         rt.reactor().spawnProcess(p, ProcessSpec.command("my-shell-name", "-c", "printf '%s' \"$0\"")
                 .executable("/bin/sh").build());
         assertExited(0, p.awaitEnded());
         assertEquals("my-shell-name", p.string(1));
-    }
-
-    @Test
-    void environmentIsTheChildsWholeEnvironment() throws Exception {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("FOO", "bar baz");
-        env.put("EMPTY", "");
-        env.put("UNICODE", "é日本");
-        env.put("EQUALS", "a=b=c");
-        env.put("NEWLINE", "line1\nline2");
-        RecordingProtocol p = new RecordingProtocol();
-        // No PATH in env: the library searches /usr/local/bin:/usr/bin:/bin for "env".
-        rt.reactor().spawnProcess(p, ProcessSpec.command("env", "-0").environment(env).build());
-        assertExited(0, p.awaitEnded());
-        Map<String, String> got = new LinkedHashMap<>();
-        for (String entry : p.string(1).split("\0")) {
-            int eq = entry.indexOf('=');
-            got.put(entry.substring(0, eq), entry.substring(eq + 1));
-        }
-        assertEquals(env, got);
-    }
-
-    @Test
-    void directoryIsTheChildsWorkingDirectory(@TempDir Path dir) throws Exception {
-        Path sub = Files.createDirectory(dir.resolve("work dir é"));
-        Files.writeString(sub.resolve("marker.txt"), "found me");
-        RecordingProtocol p = new RecordingProtocol();
-        rt.reactor().spawnProcess(p, sh("pwd -P; cat marker.txt").directory(sub).build());
-        assertExited(0, p.awaitEnded());
-        assertEquals(sub.toRealPath() + "\nfound me", p.string(1));
-        assertEquals("", p.string(2));
     }
 
     @Test

@@ -1,12 +1,11 @@
 package dev.forkexec;
 
-import java.io.IOException;
+import dev.forkexec.testkit.ProcFs;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -49,7 +48,7 @@ public final class ReactorErrorsChildMain {
             @Override
             public void close() {}
         });
-        Map<Integer, String> fdsBefore = kernelObjectFds();
+        Map<Integer, String> fdsBefore = ProcFs.kernelObjectFds();
         switch (args[0]) {
             case "callback-errors":
                 callbackErrors();
@@ -60,12 +59,11 @@ public final class ReactorErrorsChildMain {
             default:
                 throw new IllegalArgumentException("unknown mode " + args[0]);
         }
-        Map<Integer, String> fdsAfter = kernelObjectFds();
+        Map<Integer, String> fdsAfter = ProcFs.kernelObjectFds();
         fdsAfter.entrySet().removeIf(e -> e.getValue().equals(fdsBefore.get(e.getKey())));
         System.out.println("fds-leaked=" + fdsAfter);
         System.out.println("zombies=" + ProcFs.zombieChildren().size());
-        System.out.println("reactor-threads=" + Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("forkexec-reactor-") && t.isAlive()).count());
+        System.out.println("reactor-threads=" + ProcFs.liveThreads("forkexec-reactor-").size());
         System.out.flush();
         System.exit(0); // whatever a broken reactor left running
     }
@@ -198,7 +196,7 @@ public final class ReactorErrorsChildMain {
         } catch (StackOverflowError expected) {
             System.out.println("spawn=" + expected.getClass().getName());
         }
-        System.out.println("failed.pid-is-our-child=" + isOurChild(pid.get()));
+        System.out.println("failed.pid-is-our-child=" + ProcFs.isOurChild(pid.get()));
         Collecting later = new Collecting();
         reactor.spawnProcess(later, ProcessSpec.command("echo", "later").build());
         System.out.println("later.ended=" + get(later.ended));
@@ -221,29 +219,5 @@ public final class ReactorErrorsChildMain {
         closer.start();
         closer.join(TimeUnit.SECONDS.toMillis(SECONDS));
         return !closer.isAlive();
-    }
-
-    /** Whether pid is a child of this JVM (alive or zombie). */
-    private static boolean isOurChild(long pid) {
-        String stat;
-        try {
-            stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
-        } catch (IOException gone) {
-            return false;
-        }
-        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]) == ProcessHandle.current().pid();
-    }
-
-    /** This JVM's pipes, pidfds, epoll sets and eventfds: fd to readlink target. */
-    private static Map<Integer, String> kernelObjectFds() throws IOException {
-        Map<Integer, String> out = new TreeMap<>();
-        for (Map.Entry<Integer, String> e : ProcFs.openFds().entrySet()) {
-            String t = e.getValue();
-            if (t.startsWith("pipe:") || t.equals("anon_inode:[pidfd]") || t.startsWith("pidfd:")
-                    || t.equals("anon_inode:[eventpoll]") || t.equals("anon_inode:[eventfd]")) {
-                out.put(e.getKey(), t);
-            }
-        }
-        return out;
     }
 }

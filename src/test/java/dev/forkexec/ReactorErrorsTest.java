@@ -13,6 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.testkit.JavaCommand;
+import dev.forkexec.testkit.ProcFs;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -208,7 +210,7 @@ class ReactorErrorsTest {
                 () -> reactor.spawnProcess(failing, ProcessSpec.command("cat").build()));
         assertSame(error, thrown);
         assertTrue(pid.get() > 0);
-        assertFalse(TestSupport.isOurChild(pid.get()), "the child of the failed spawn was killed and reaped");
+        assertFalse(ProcFs.isOurChild(pid.get()), "the child of the failed spawn was killed and reaped");
 
         RecordingProtocol later = new RecordingProtocol();
         reactor.spawnProcess(later, ProcessSpec.command("echo", "later").build());
@@ -247,7 +249,7 @@ class ReactorErrorsTest {
             assertSame(error, failed.getCause(), "onExit fails with the loop's cause");
             assertKilled(9, await(e.getKey().ended));
             e.getKey().assertWellFormed();
-            assertFalse(TestSupport.isOurChild(e.getValue().pid()), "reaped");
+            assertFalse(ProcFs.isOurChild(e.getValue().pid()), "reaped");
         }
         awaitCondition("the loop thread ended", () -> !threadAlive(threadName(reactor)));
         assertTrue(reactor.isClosed());
@@ -271,10 +273,7 @@ class ReactorErrorsTest {
     // ------------------------------------------------------------ real Errors, in a child JVM
 
     private static Map<String, String> runChildJvm(String mode) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(TestSupport.javaBin(), "-XX:-UseContainerSupport", "-Xshare:auto",
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-XX:-UsePerfData",
-                "-cp", TestSupport.classpath(), ReactorErrorsChildMain.class.getName(), mode));
-        TestSupport.Result r = TestSupport.run(ProcessSpec.command(cmd)
+        TestSupport.Result r = TestSupport.run(ProcessSpec.command(JavaCommand.main(ReactorErrorsChildMain.class, mode).toList())
                 .childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads())).build());
         assertExited(0, r.status());
         Map<String, String> kv = TestSupport.keyValues(r.out());

@@ -19,7 +19,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Exit codes, signals, toString and spawn failures (Twisted's test_process exit/signal tests). */
+/**
+ * Exit codes through processExited, processEnded and onExit, signals, toString and a bad directory
+ * (Twisted's test_process exit/signal tests). A missing program, and exit decoding as every way
+ * shares it: {@link SharedBehavioursTest}.
+ */
 class ReactorExitTest {
     @RegisterExtension
     final ReactorTestSupport rt = new ReactorTestSupport();
@@ -126,27 +130,6 @@ class ReactorExitTest {
         p.assertWellFormed(java.util.Set.of());
         assertEquals(3, p.events().size(), "made, exited, ended: " + p);
         assertThrows(IllegalStateException.class, () -> c.write(new byte[] {1}));
-    }
-
-    @Test
-    void missingProgramThrowsSpawnExceptionAndNeverCallsTheProtocol() {
-        RecordingProtocol p = new RecordingProtocol();
-        SpawnException e = assertThrows(SpawnException.class,
-                () -> rt.reactor().spawnProcess(p, ProcessSpec.command("/no/such/program", "x").build()));
-        assertEquals("exec", e.step());
-        assertEquals(2, e.errno());
-        assertTrue(e.getMessage().contains("/no/such/program"), e.getMessage());
-        assertTrue(p.events().isEmpty(), "protocol was called: " + p);
-    }
-
-    @Test
-    void programNotOnPathThrowsSpawnException() {
-        RecordingProtocol p = new RecordingProtocol();
-        SpawnException e = assertThrows(SpawnException.class,
-                () -> rt.reactor().spawnProcess(p, ProcessSpec.command("forkexec-no-such-program-7f3a").build()));
-        assertEquals("exec", e.step());
-        assertTrue(e.getMessage().contains("forkexec-no-such-program-7f3a"), e.getMessage());
-        assertTrue(p.events().isEmpty(), "protocol was called: " + p);
     }
 
     @Test

@@ -3,7 +3,7 @@ package dev.forkexec;
 import static dev.forkexec.ReactorTestSupport.assertExited;
 import static dev.forkexec.ReactorTestSupport.await;
 import static dev.forkexec.ReactorTestSupport.awaitCondition;
-import static dev.forkexec.ReactorTestSupport.blockedWritingPipe;
+import static dev.forkexec.testkit.ProcFs.blockedWritingPipe;
 import static dev.forkexec.ReactorTestSupport.sh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.forkexec.testkit.ProcFs;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

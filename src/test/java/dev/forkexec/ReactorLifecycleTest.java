@@ -14,12 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.testkit.ProcFs;
 import java.io.File;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -422,10 +421,10 @@ class ReactorLifecycleTest {
      */
     @Test
     void transportCallsAfterCloseDoNotWriteToAReusedFdNumber() throws Exception {
-        Map<Integer, String> before = ReactorTestSupport.kernelObjectFds();
+        Map<Integer, String> before = ProcFs.kernelObjectFds();
         Reactor reactor = rt.newReactor();
         int wakeFd = -1;
-        for (Map.Entry<Integer, String> e : ReactorTestSupport.kernelObjectFds().entrySet()) {
+        for (Map.Entry<Integer, String> e : ProcFs.kernelObjectFds().entrySet()) {
             if (e.getValue().equals("anon_inode:[eventfd]") && !e.getValue().equals(before.get(e.getKey()))) {
                 wakeFd = e.getKey();
             }
@@ -440,11 +439,11 @@ class ReactorLifecycleTest {
         Pipe victim = null;
         try {
             for (int i = 0; i < 16 && victim == null; i++) {
-                Map<Integer, String> was = ReactorTestSupport.kernelObjectFds();
+                Map<Integer, String> was = ProcFs.kernelObjectFds();
                 Pipe pipe = Pipe.open();
                 pipes.add(pipe);
-                Map<Integer, String> now = ReactorTestSupport.kernelObjectFds();
-                if (now.containsKey(wakeFd) && !now.get(wakeFd).equals(was.get(wakeFd)) && isWriteOnly(wakeFd)) {
+                Map<Integer, String> now = ProcFs.kernelObjectFds();
+                if (now.containsKey(wakeFd) && !now.get(wakeFd).equals(was.get(wakeFd)) && ProcFs.isWriteOnly(wakeFd)) {
                     victim = pipe;
                 }
             }
@@ -462,13 +461,6 @@ class ReactorLifecycleTest {
                 pipe.sink().close();
             }
         }
-    }
-
-    private static boolean isWriteOnly(int fd) throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
-            if (line.startsWith("flags:")) return (Integer.parseInt(line.substring(6).trim(), 8) & 3) == 1;
-        }
-        return false;
     }
 
     /** A callback that interrupts its own (the reactor's) thread must not make the reactor close pipes. */

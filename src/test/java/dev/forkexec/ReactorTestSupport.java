@@ -5,25 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.forkexec.testkit.ProcFs;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -38,7 +32,6 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 final class ReactorTestSupport implements BeforeEachCallback, AfterEachCallback {
     static final long TIMEOUT_SECONDS = 30;
-    static final long PID = ProcessHandle.current().pid();
 
     private final List<Reactor> reactors = new ArrayList<>();
     private Map<Integer, String> fdsBefore;
@@ -49,8 +42,8 @@ final class ReactorTestSupport implements BeforeEachCallback, AfterEachCallback 
 
     @Override
     public void beforeEach(ExtensionContext context) throws IOException {
-        fdsBefore = kernelObjectFds();
-        zombiesBefore = zombieChildren();
+        fdsBefore = ProcFs.kernelObjectFds();
+        zombiesBefore = ProcFs.zombieChildren();
         threadsBefore = reactorThreads();
     }
 
@@ -67,14 +60,14 @@ final class ReactorTestSupport implements BeforeEachCallback, AfterEachCallback 
         leakedThreads.removeAll(threadsBefore);
         assertTrue(leakedThreads.isEmpty(), "reactor threads still alive after close(): " + leakedThreads);
 
-        Map<Integer, String> fdsAfter = kernelObjectFds();
+        Map<Integer, String> fdsAfter = ProcFs.kernelObjectFds();
         Map<Integer, String> leaked = new TreeMap<>();
         for (Map.Entry<Integer, String> e : fdsAfter.entrySet()) {
             if (!e.getValue().equals(fdsBefore.get(e.getKey()))) leaked.put(e.getKey(), e.getValue());
         }
         assertTrue(leaked.isEmpty(), "pipe/pidfd/epoll/eventfd descriptors leaked by the test: " + leaked);
 
-        Set<Long> zombies = zombieChildren();
+        Set<Long> zombies = ProcFs.zombieChildren();
         zombies.removeAll(zombiesBefore);
         assertTrue(zombies.isEmpty(), "zombie children of this JVM left by the test: " + zombies);
     }
@@ -154,76 +147,11 @@ final class ReactorTestSupport implements BeforeEachCallback, AfterEachCallback 
         }
     }
 
-    // ------------------------------------------------------------ /proc
-
-    /**
-     * This JVM's descriptors for kernel objects the library makes: pipes, pidfds, epoll sets and
-     * eventfds, as fd -> readlink target (e.g. {@code pipe:[1234]}, {@code anon_inode:[pidfd]}).
-     */
-    static Map<Integer, String> kernelObjectFds() throws IOException {
-        Map<Integer, String> out = new TreeMap<>();
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
-            for (Path p : dir) {
-                String target;
-                try {
-                    target = Files.readSymbolicLink(p).toString();
-                } catch (NoSuchFileException gone) {
-                    continue; // the directory stream's own fd, or closed meanwhile
-                }
-                if (target.startsWith("pipe:") || target.equals("anon_inode:[pidfd]") || target.startsWith("pidfd:")
-                        || target.equals("anon_inode:[eventpoll]") || target.equals("anon_inode:[eventfd]")) {
-                    out.put(Integer.parseInt(p.getFileName().toString()), target);
-                }
-            }
-        }
-        return out;
-    }
-
-    /** Pids of this JVM's children that are zombies (state Z in /proc/[pid]/stat). */
-    static Set<Long> zombieChildren() throws IOException {
-        Set<Long> out = new TreeSet<>();
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-            for (Path p : dir) {
-                String stat = readProc(p.resolve("stat"));
-                if (stat == null) continue;
-                // pid (comm) state ppid ...; comm may hold spaces and parentheses.
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                if (f[0].equals("Z") && Long.parseLong(f[1]) == PID) out.add(Long.parseLong(p.getFileName().toString()));
-            }
-        }
-        return out;
-    }
+    // ------------------------------------------------------------ threads
 
     /** Live threads named forkexec-reactor-N. */
     static Set<Thread> reactorThreads() {
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("forkexec-reactor-") && t.isAlive())
-                .collect(Collectors.toSet());
-    }
-
-    /** The file's text, or null if the process is gone. */
-    static String readProc(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.ISO_8859_1).trim();
-        } catch (IOException gone) {
-            return null;
-        }
-    }
-
-    /**
-     * Whether the process sleeps in write(2) on a full pipe: its wchan names pipe_write (e.g.
-     * {@code pipe_write}, {@code anon_pipe_write}), or, where wchan is hidden, it sleeps in the write
-     * syscall (x86_64 nr 1, aarch64 nr 64).
-     */
-    static boolean blockedWritingPipe(long pid) {
-        String wchan = readProc(Path.of("/proc", Long.toString(pid), "wchan"));
-        if (wchan != null && wchan.contains("pipe_write")) return true;
-        if (wchan != null && !wchan.isEmpty() && !wchan.equals("0")) return false;
-        String syscall = readProc(Path.of("/proc", Long.toString(pid), "syscall"));
-        if (syscall == null) return false;
-        String arch = System.getProperty("os.arch");
-        String nr = syscall.split(" ")[0];
-        return ("amd64".equals(arch) || "x86_64".equals(arch)) ? nr.equals("1") : nr.equals("64");
+        return ProcFs.liveThreads("forkexec-reactor-");
     }
 
     /** The reactor's loop thread, read from its toString ("Reactor[forkexec-reactor-N, ...]"). */

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
+import dev.forkexec.testkit.JavaCommand;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
  */
 class ReapedElsewhereTest {
     private static Map<String, String> run(String... jvmArgs) throws Exception {
-        TestSupport.Result r = TestSupport.run(ProcessSpec.command(TestSupport.javaCommand(TestSupport.classpath(),
-                List.of(jvmArgs), "sigchld-ignored")).childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads()))
+        TestSupport.Result r = TestSupport.run(ProcessSpec.command(JavaCommand.main(ChildJvmMain.class, "sigchld-ignored")
+                .jvmArgs(jvmArgs).toList()).childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads()))
                 .build());
         assertEquals(ExitStatus.exited(0), r.status(), r.out() + r.err());
         Map<String, String> kv = TestSupport.keyValues(r.out());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.testkit.ProcFs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -15,7 +16,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** ChildFD's files and shared entries: readFrom, writeTo, appendTo, devNull, sameAs. */
+/**
+ * ChildFD's files and shared entries: readFrom, writeTo, appendTo, devNull, sameAs. Truncating,
+ * appending, stdin from a file and stderr into stdout's file, as every way with redirects does them:
+ * {@link SharedBehavioursTest}.
+ */
 class RedirectsTest {
     private static final int ENOENT = 2;
     private static final int EISDIR = 21;
@@ -55,30 +60,6 @@ class RedirectsTest {
     }
 
     @Test
-    void writeToTruncatesAnExistingFile() throws Exception {
-        Path out = Files.writeString(dir.resolve("out"), "a much longer old content\n");
-        run(sh("echo new").childFDs(Map.of(1, ChildFD.writeTo(out))).build());
-        assertEquals("new\n", Files.readString(out));
-    }
-
-    @Test
-    void appendToAddsToTheEndOfTheFile() throws Exception {
-        Path log = Files.writeString(dir.resolve("log"), "first\n");
-        ProcessSpec spec = sh("echo more").childFDs(Map.of(1, ChildFD.appendTo(log))).build();
-        run(spec);
-        run(spec);
-        assertEquals("first\nmore\nmore\n", Files.readString(log));
-    }
-
-    @Test
-    void readFromFeedsTheChildsStdin() throws Exception {
-        Path in = Files.writeString(dir.resolve("in"), "from a file\n");
-        TestSupport.Result r = TestSupport.run(ProcessSpec.command("cat")
-                .childFDs(Map.of(0, ChildFD.readFrom(in), 1, ChildFD.parentReads())).build());
-        assertEquals("from a file\n", r.out());
-    }
-
-    @Test
     void devNullReadsAsEndOfFileAndSwallowsWrites() throws Exception {
         TestSupport.Result r = TestSupport.run(sh("cat; echo after-eof; echo lost >&2")
                 .childFDs(Map.of(0, ChildFD.devNull(), 1, ChildFD.parentReads(), 2, ChildFD.devNull())).build());
@@ -113,13 +94,6 @@ class RedirectsTest {
     }
 
     @Test
-    void sameAsOfAFileSharesItsOffset() throws Exception {
-        Path out = dir.resolve("both");
-        run(sh("echo 1; echo 2 >&2; echo 3").childFDs(Map.of(1, ChildFD.writeTo(out), 2, ChildFD.sameAs(1))).build());
-        assertEquals("1\n2\n3\n", Files.readString(out));
-    }
-
-    @Test
     void sameAsChainsResolveToTheirEnd() throws Exception {
         Map<Integer, TestSupport.ProbeFd> fds = TestSupport.parseFds(TestSupport.output(TestSupport.probe("fds")
                 .childFDs(Map.of(1, ChildFD.parentReads(), 3, ChildFD.sameAs(4), 4, ChildFD.sameAs(1))).build()));
@@ -130,13 +104,13 @@ class RedirectsTest {
     @Test
     void aFileThatCannotBeOpenedFailsWithStepOpenAndLeavesNoFd() throws Exception {
         Path missing = dir.resolve("no/such/input");
-        Map<Integer, String> before = TestSupport.openFds();
+        Map<Integer, String> before = ProcFs.openFds();
         SpawnException e = TestSupport.assertFailsCleanly(ProcessSpec.command("cat")
                 .childFDs(Map.of(0, ChildFD.readFrom(missing), 1, ChildFD.parentReads())).build());
         assertEquals("open", e.step());
         assertEquals(ENOENT, e.errno());
         assertEquals("open " + missing + ": No such file or directory (ENOENT)", e.getMessage());
-        assertEquals(before, TestSupport.openFds(), "an fd was left open");
+        assertEquals(before, ProcFs.openFds(), "an fd was left open");
     }
 
     @Test
@@ -151,10 +125,10 @@ class RedirectsTest {
     void theParentClosesTheFilesRightAfterTheSpawn() throws Exception {
         Path out = dir.resolve("out");
         Path in = Files.writeString(dir.resolve("in"), "x");
-        Map<Integer, String> before = TestSupport.openFds();
+        Map<Integer, String> before = ProcFs.openFds();
         try (Subprocess p = Subprocess.start(ProcessSpec.command("sleep", "5")
                 .childFDs(Map.of(0, ChildFD.readFrom(in), 1, ChildFD.writeTo(out), 2, ChildFD.devNull())).build())) {
-            Map<Integer, String> during = TestSupport.openFds();
+            Map<Integer, String> during = ProcFs.openFds();
             during.values().remove("anon_inode:[pidfd]"); // the child's own pidfd, which Subprocess keeps
             assertEquals(before, during, "the parent kept a file open while the child runs");
         }

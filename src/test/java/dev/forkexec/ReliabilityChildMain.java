@@ -1,9 +1,8 @@
 package dev.forkexec;
 
+import dev.forkexec.testkit.ProcFs;
 import java.io.FileInputStream;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,34 +45,6 @@ public final class ReliabilityChildMain {
         System.out.flush();
     }
 
-    static int softFdLimit() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
-            if (line.startsWith("Max open files")) {
-                return Integer.parseInt(line.substring("Max open files".length()).trim().split("\\s+")[0]);
-            }
-        }
-        throw new IOException("no 'Max open files' in /proc/self/limits");
-    }
-
-    /**
-     * This JVM's fds, fd to target. Unlike {@link ProcFs#openFds()} (a DirectoryStream holds two fds
-     * while it lists), {@code File.list()} needs a single free fd, which is closed again by the time
-     * the links are read, so it drops out of the result.
-     */
-    static Map<Integer, String> fdTable() throws IOException {
-        String[] names = new java.io.File("/proc/self/fd").list();
-        if (names == null) throw new IOException("cannot list /proc/self/fd (no fd free?)");
-        Map<Integer, String> out = new java.util.TreeMap<>();
-        for (String n : names) {
-            try {
-                out.put(Integer.parseInt(n), Files.readSymbolicLink(Path.of("/proc/self/fd", n)).toString());
-            } catch (java.nio.file.NoSuchFileException closed) {
-                // the listing's own fd
-            }
-        }
-        return out;
-    }
-
     /** The entries that differ between two fd tables, as {@code fd: before -> after}. */
     static String diff(Map<Integer, String> before, Map<Integer, String> after) {
         TreeSet<Integer> fds = new TreeSet<>(before.keySet());
@@ -88,7 +59,7 @@ public final class ReliabilityChildMain {
 
     /** How many fds below the limit are open (an inherited fd above it takes no slot). */
     private static int openCount(int limit) throws IOException {
-        return (int) fdTable().keySet().stream().filter(fd -> fd < limit).count();
+        return (int) ProcFs.openFds().keySet().stream().filter(fd -> fd < limit).count();
     }
 
     /** Loads a terminal's classes (and reads its output) while fds are plentiful. */
@@ -120,15 +91,15 @@ public final class ReliabilityChildMain {
      */
     private static void emfileLoop() throws Exception {
         warmUp();
-        System.out.println("limit=" + softFdLimit());
+        System.out.println("limit=" + ProcFs.softFdLimit());
         ProcessSpec cat = ProcessSpec.command("cat").build();
         List<Subprocess> children = new ArrayList<>();
         for (;;) {
-            Map<Integer, String> before = fdTable();
+            Map<Integer, String> before = ProcFs.openFds();
             try {
                 children.add(Subprocess.start(cat));
             } catch (SpawnException e) {
-                Map<Integer, String> after = fdTable();
+                Map<Integer, String> after = ProcFs.openFds();
                 System.out.println("started=" + children.size());
                 System.out.println("step=" + e.step());
                 System.out.println("errno=" + e.errno());
@@ -154,7 +125,7 @@ public final class ReliabilityChildMain {
      */
     private static void emfileSlack(int max, ProcessSpec spec) throws Exception {
         warmUp();
-        int limit = softFdLimit();
+        int limit = ProcFs.softFdLimit();
         System.out.println("limit=" + limit);
         for (int slack = max; slack >= 0; slack--) {
             List<FileInputStream> fillers = new ArrayList<>();
@@ -166,14 +137,14 @@ public final class ReliabilityChildMain {
                     free--;
                 }
                 // With no fd free the table cannot be listed; slack 0 is checked for its result only.
-                Map<Integer, String> before = slack > 0 ? fdTable() : null;
+                Map<Integer, String> before = slack > 0 ? ProcFs.openFds() : null;
                 String result;
                 try (Subprocess p = Subprocess.start(spec)) {
                     result = "ok " + p.waitFor();
                 } catch (SpawnException e) {
                     result = e.step() + "/" + e.errno() + "/" + e.getMessage();
                 }
-                Map<Integer, String> after = slack > 0 ? fdTable() : null;
+                Map<Integer, String> after = slack > 0 ? ProcFs.openFds() : null;
                 System.out.println("slack." + slack + "=" + result);
                 System.out.println("unchanged." + slack + "=" + (before == null ? "unchecked" : before.equals(after)));
                 if (before != null && !before.equals(after)) System.out.println("diff." + slack + "=" + diff(before, after));
@@ -186,8 +157,8 @@ public final class ReliabilityChildMain {
 
     /** Spawns {@code probe count} with an empty map and with {4: 0, 9: 1}; prints each pid and exit code. */
     private static void spawnCount(String probe) throws Exception {
-        System.out.println("limit=" + softFdLimit());
-        System.out.println("parent-fds=" + fdTable().size());
+        System.out.println("limit=" + ProcFs.softFdLimit());
+        System.out.println("parent-fds=" + ProcFs.openFds().size());
         Map<String, Map<Integer, ChildFD>> maps = Map.of("empty", Map.of(),
                 "two", Map.of(4, ChildFD.inherit(0), 9, ChildFD.inherit(1)));
         for (String name : new String[] {"empty", "two"}) {
@@ -205,10 +176,8 @@ public final class ReliabilityChildMain {
      */
     private static void signals() throws Exception {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> { }, "reliability-hook"));
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("SigCgt:")) System.out.println("jvm-sigcgt=" + line.substring(7).trim());
-            if (line.startsWith("SigIgn:")) System.out.println("jvm-sigign=" + line.substring(7).trim());
-        }
+        System.out.println("jvm-sigcgt=" + ProcFs.status("SigCgt"));
+        System.out.println("jvm-sigign=" + ProcFs.status("SigIgn"));
         ProcessSpec sleep = ProcessSpec.command("sleep", "100").childFDs(Map.of()).build();
         try (Reactor reactor = Reactor.create()) {
             for (String sig : new String[] {"INT", "TERM"}) {

@@ -3,6 +3,7 @@ package dev.forkexec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.testkit.ProcFs;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -23,14 +24,7 @@ class ResourceUsageTest {
 
     /** This JVM's peak resident set (VmHWM). */
     static long jvmPeakResidentBytes() {
-        try {
-            for (String l : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
-                if (l.startsWith("VmHWM:")) return Long.parseLong(l.substring(6).trim().split("\\s+")[0]) * 1024;
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        throw new IllegalStateException("no VmHWM in /proc/self/status");
+        return Long.parseLong(ProcFs.status("VmHWM").split("\\s+")[0]) * 1024;
     }
 
     /** The probe uses 300 ms of CPU and touches {@link #touchMib()} MiB. */

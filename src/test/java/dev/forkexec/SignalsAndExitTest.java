@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.forkexec.testkit.ProcFs;
+import dev.forkexec.testkit.ProcStat;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -16,11 +16,13 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Exit codes, death by signal (by name and number), core dumps, waiting, and close() of a live child. */
+/**
+ * Signals by name and number, waiting, and close() of a live child. Exit codes, death by signal and
+ * core dumps as every way reports them: {@link SharedBehavioursTest}.
+ */
 @Timeout(60)
 class SignalsAndExitTest {
     private static final int SIGKILL = 9;
-    private static final int SIGSEGV = 11;
     private static final int SIGTERM = 15;
 
     /** {@code cat} blocked reading a stdin pipe we hold open: alive until signalled. */
@@ -86,31 +88,6 @@ class SignalsAndExitTest {
     }
 
     @Test
-    void segfaultIsReportedAsSignal11WithCoreDumpWhenTheKernelWouldDump() throws Exception {
-        Path dir = TestSupport.tempDir("fxtest-core-test");
-        try {
-            ProcessSpec spec = ProcessSpec.command("sh", "-c",
-                    "ulimit -c unlimited 2>/dev/null; ulimit -c; kill -SEGV $$")
-                    .directory(dir).childFDs(Map.of(1, ChildFD.parentReads())).build();
-            TestSupport.Result r = TestSupport.run(spec);
-            ExitStatus s = r.status();
-            assertEquals(SIGSEGV, s.signal(), s.toString());
-            assertEquals(-1, s.exitCode());
-            String limit = r.out().strip();
-            String pattern = Files.readString(Path.of("/proc/sys/kernel/core_pattern")).strip();
-            // A plain relative file name is written into the child's cwd (our temp dir) when the limit allows.
-            boolean kernelDumps = !pattern.isEmpty() && !pattern.startsWith("|") && !pattern.startsWith("/")
-                    && !limit.equals("0");
-            if (kernelDumps) {
-                assertTrue(s.coreDumped(), "core_pattern '" + pattern + "', ulimit -c " + limit + ": " + s);
-                assertEquals("signal 11 (SIGSEGV), core dumped", s.toString());
-            }
-        } finally {
-            TestSupport.deleteTree(dir);
-        }
-    }
-
-    @Test
     void signalAfterReapingThrowsProcessExitedAlready() throws Exception {
         try (Subprocess p = Subprocess.start(ProcessSpec.command("true").childFDs(Map.of()).build())) {
             assertEquals(ExitStatus.exited(0), p.waitFor());
@@ -144,16 +121,16 @@ class SignalsAndExitTest {
 
     @Test
     void closeKillsAndReapsALiveChild() throws Exception {
-        Map<Integer, String> fdsBefore = TestSupport.pipeAndPidfdFds();
+        Map<Integer, String> fdsBefore = ProcFs.pipeAndPidfdFds();
         Subprocess p = Subprocess.start(ProcessSpec.command("sleep", "10").build());
         long pid = p.pid();
-        assertTrue(TestSupport.isOurChild(pid));
+        assertTrue(ProcFs.isOurChild(pid));
         assertEquals(Optional.empty(), p.waitFor(Duration.ofMillis(100)));
         p.close();
-        assertFalse(TestSupport.isOurChild(pid), "the child still exists after close()");
-        assertEquals(Set.of(), TestSupport.zombieChildren().stream().filter(z -> z == pid).collect(
+        assertFalse(ProcFs.isOurChild(pid), "the child still exists after close()");
+        assertEquals(Set.of(), ProcFs.zombieChildren().stream().filter(z -> z == pid).collect(
                 java.util.stream.Collectors.toSet()));
-        assertEquals(fdsBefore, TestSupport.pipeAndPidfdFds(), "close() must close the pipes and the pidfd");
+        assertEquals(fdsBefore, ProcFs.pipeAndPidfdFds(), "close() must close the pipes and the pidfd");
         p.close(); // idempotent
         assertThrows(ProcessExitedAlreadyException.class, () -> p.signal("TERM"));
     }
@@ -164,8 +141,8 @@ class SignalsAndExitTest {
         long pid = p.pid();
         assertEquals("", TestSupport.readString(p.channel(1)));
         p.close(); // not waited for: close() reaps it
-        assertFalse(TestSupport.isOurChild(pid));
-        assertFalse(TestSupport.zombieChildren().contains(pid));
+        assertFalse(ProcFs.isOurChild(pid));
+        assertFalse(ProcFs.zombieChildren().contains(pid));
     }
 
     @Test
@@ -181,11 +158,11 @@ class SignalsAndExitTest {
     @Test
     void pidAndPidfdIdentifyTheChild() throws Exception {
         try (Subprocess p = blockedCat()) {
-            assertTrue(TestSupport.isOurChild(p.pid()));
-            assertEquals("anon_inode:[pidfd]", TestSupport.openFds().get(p.pidfd()));
-            String fdinfo = Files.readString(Path.of("/proc/self/fdinfo/" + p.pidfd()));
+            assertTrue(ProcFs.isOurChild(p.pid()));
+            assertEquals("anon_inode:[pidfd]", ProcFs.openFds().get(p.pidfd()));
+            String fdinfo = ProcFs.fdinfo(p.pidfd());
             assertTrue(fdinfo.contains("Pid:\t" + p.pid()), fdinfo);
-            assertEquals("cat", Files.readString(Path.of("/proc/" + p.pid() + "/comm")).strip());
+            assertEquals("cat", ProcStat.of(p.pid()).orElseThrow().comm());
         }
     }
 }

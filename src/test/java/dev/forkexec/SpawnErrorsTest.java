@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.forkexec.testkit.ProcFs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Every way a spawn can fail reports its step, errno and a message naming the path, synchronously,
- * and leaves no pipe, pidfd or zombie behind.
+ * and leaves no pipe, pidfd or zombie behind. A missing program, through every way of starting a
+ * child: {@link SharedBehavioursTest}.
  */
 @Timeout(60)
 class SpawnErrorsTest {
@@ -56,19 +57,6 @@ class SpawnErrorsTest {
     /** The default map, plus an extra pipe of each direction: more to leak if cleanup were wrong. */
     private static ProcessSpec.Builder withPipes(ProcessSpec.Builder b) {
         return b.childFD(3, ChildFD.parentReads()).childFD(4, ChildFD.parentWrites());
-    }
-
-    @Test
-    void missingAbsoluteProgramIsExecEnoent() throws Exception {
-        SpawnException e = assertFailsCleanly(withPipes(ProcessSpec.command("/no/such/program")).build());
-        assertFailure(e, "exec", ENOENT);
-        assertEquals("exec /no/such/program: No such file or directory (ENOENT)", e.getMessage());
-    }
-
-    @Test
-    void programMissingFromEveryPathEntryIsExecEnoentNamingTheProgram() throws Exception {
-        SpawnException e = assertFailsCleanly(withPipes(ProcessSpec.command("forkexec-no-such-program")).build());
-        assertFailure(e, "exec", ENOENT, "forkexec-no-such-program", "ENOENT", "No such file or directory");
     }
 
     @Test
@@ -146,8 +134,8 @@ class SpawnErrorsTest {
 
     @Test
     void inheritingAClosedParentFdIsFdEbadf() throws Exception {
-        int closed = TestSupport.openFds().keySet().stream().mapToInt(Integer::intValue).max().orElse(100) + 50;
-        assertTrue(!TestSupport.openFds().containsKey(closed), "precondition: fd " + closed + " is closed");
+        int closed = ProcFs.openFds().keySet().stream().mapToInt(Integer::intValue).max().orElse(100) + 50;
+        assertTrue(!ProcFs.openFds().containsKey(closed), "precondition: fd " + closed + " is closed");
         SpawnException e = assertFailsCleanly(withPipes(ProcessSpec.command("true"))
                 .childFD(5, ChildFD.inherit(closed)).build());
         assertFailure(e, "fd", EBADF, "child fd 5", "parent fd " + closed, "EBADF");
@@ -159,16 +147,7 @@ class SpawnErrorsTest {
         Map<String, String> kv;
         if (TestSupport.isRoot()) {
             // Run a JVM as nobody (through forkexec itself) and let it try.
-            Path cpDir = Files.createDirectory(dir.resolve("cp"));
-            String cp = TestSupport.copyClasspath(cpDir);
-            Path probeCopy = dir.resolve("fd_probe");
-            Files.copy(Path.of(TestSupport.probe()), probeCopy);
-            Files.setPosixFilePermissions(probeCopy, PosixFilePermissions.fromString("rwxr-xr-x"));
-            Map<String, String> env = new HashMap<>(System.getenv());
-            env.put("HOME", "/tmp");
-            ProcessSpec spec = ProcessSpec.command(TestSupport.javaCommand(cp, List.of("-Djava.io.tmpdir=/tmp"),
-                    "setuid", probeCopy.toString())).environment(env).directory(Path.of("/"))
-                    .uid(TestSupport.NOBODY).gid(TestSupport.NOGROUP).groups(TestSupport.NOGROUP)
+            ProcessSpec spec = TestSupport.nobodyJvm(dir, "setuid", TestSupport.probe())
                     .childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads())).build();
             TestSupport.Result r = TestSupport.run(spec);
             assertEquals(ExitStatus.exited(0), r.status(), r.err());
@@ -193,9 +172,9 @@ class SpawnErrorsTest {
     @Test
     void manyFailedSpawnsLeakNothing() throws Exception {
         ProcessSpec spec = withPipes(ProcessSpec.command("/no/such/program")).build();
-        Map<Integer, String> before = TestSupport.pipeAndPidfdFds();
-        Set<Long> zombiesBefore = TestSupport.zombieChildren();
-        long fdCount = TestSupport.openFds().size();
+        Map<Integer, String> before = ProcFs.pipeAndPidfdFds();
+        Set<Long> zombiesBefore = ProcFs.zombieChildren();
+        long fdCount = ProcFs.openFds().size();
         for (int i = 0; i < 200; i++) {
             try {
                 Subprocess.start(spec).close();
@@ -203,9 +182,9 @@ class SpawnErrorsTest {
                 // every one fails
             }
         }
-        assertEquals(before, TestSupport.pipeAndPidfdFds());
-        assertEquals(zombiesBefore, TestSupport.zombieChildren());
-        assertTrue(TestSupport.openFds().size() <= fdCount + 2, "fd count grew over 200 failed spawns");
+        assertEquals(before, ProcFs.pipeAndPidfdFds());
+        assertEquals(zombiesBefore, ProcFs.zombieChildren());
+        assertTrue(ProcFs.openFds().size() <= fdCount + 2, "fd count grew over 200 failed spawns");
     }
 
     @Test

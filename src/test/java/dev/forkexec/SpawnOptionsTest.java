@@ -5,12 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
+import dev.forkexec.testkit.JavaCommand;
+import dev.forkexec.testkit.ProcFs;
+import dev.forkexec.testkit.ProcStat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -39,13 +40,13 @@ class SpawnOptionsTest {
     void processGroupZeroMakesTheChildLeadANewGroup() throws Exception {
         Map<String, String> ids = ids(TestSupport.probe("ids").processGroup(0));
         assertEquals(ids.get("pid"), ids.get("pgid"));
-        assertEquals(String.valueOf(sessionOf(ProcessHandle.current().pid())), ids.get("sid"), "the session stays ours");
+        assertEquals(String.valueOf(ProcStat.self().session()), ids.get("sid"), "the session stays ours");
     }
 
     @Test
     void withoutProcessGroupTheChildStaysInOurs() throws Exception {
         Map<String, String> ids = ids(TestSupport.probe("ids"));
-        assertEquals(String.valueOf(groupOf(ProcessHandle.current().pid())), ids.get("pgid"));
+        assertEquals(String.valueOf(ProcStat.self().pgrp()), ids.get("pgid"));
     }
 
     @Test
@@ -257,8 +258,8 @@ class SpawnOptionsTest {
 
     @Test
     void parentDeathSignalFiresWhenTheJvmDies() throws Exception {
-        TestSupport.Result r = TestSupport.run(ProcessSpec.command(TestSupport.javaCommand(TestSupport.classpath(),
-                java.util.List.of(), "pdeathsig")).childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads())).build());
+        TestSupport.Result r = TestSupport.run(ProcessSpec.command(JavaCommand.main(ChildJvmMain.class, "pdeathsig").toList())
+                .childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads())).build());
         Map<String, String> kv = TestSupport.keyValues(r.out());
         assertEquals(ExitStatus.exited(0), r.status(), r.err());
         long orphan = Long.parseLong(kv.get("child"));
@@ -298,24 +299,8 @@ class SpawnOptionsTest {
         return line.toString();
     }
 
-    /** Waits until pid is gone or a zombie (it died; whoever inherited it reaps it). */
+    /** Waits (10 s at most) until pid is gone or a zombie (it died; whoever inherited it reaps it). */
     static void awaitGone(long pid) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            String stat = ReactorTestSupport.readProc(Path.of("/proc/" + pid + "/stat"));
-            if (stat == null || stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) return;
-            Thread.sleep(10);
-        }
-        throw new AssertionError("pid " + pid + " is still alive");
-    }
-
-    private static long sessionOf(long pid) throws Exception {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3]);
-    }
-
-    private static long groupOf(long pid) throws Exception {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
+        if (!ProcFs.awaitNotRunning(pid, Duration.ofSeconds(10))) throw new AssertionError("pid " + pid + " is still alive");
     }
 }

@@ -7,23 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.testkit.JavaCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * What happens between clone and exec, seen from the child: environment, program lookup through the
- * child's PATH, argv, working directory, and an empty signal mask and ignored set.
+ * What happens between clone and exec, seen from the child: program lookup through the child's PATH,
+ * executable and argv[0], a relative program after chdir, and an empty signal mask and ignored set.
+ * The environment, argv and working directory themselves are {@link SharedBehavioursTest}'s, for every
+ * way of starting a child.
  */
 @Timeout(60)
 class SpawnStepsTest {
@@ -45,37 +44,7 @@ class SpawnStepsTest {
         TestSupport.deleteTree(dir);
     }
 
-    private static Set<String> lines(String s) {
-        Set<String> out = new TreeSet<>();
-        for (String l : s.split("\n")) if (!l.isEmpty()) out.add(l);
-        return out;
-    }
-
     // ------------------------------------------------------------------ environment
-
-    @Test
-    void environmentIsReplacedWhenGiven() throws Exception {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("ONLY", "this");
-        env.put("WITH_EQUALS", "a=b=c");
-        env.put("EMPTY", "");
-        env.put("UNICODE", "h\u00e9llo \u2603");
-        String out = output(probe("env").environment(env).childFDs(STDOUT).build());
-        assertEquals(Set.of("ONLY=this", "WITH_EQUALS=a=b=c", "EMPTY=", "UNICODE=h\u00e9llo \u2603"), lines(out));
-    }
-
-    @Test
-    void emptyEnvironmentGivesTheChildNone() throws Exception {
-        assertEquals("", output(probe("env").environment(Map.of()).childFDs(STDOUT).build()));
-    }
-
-    @Test
-    void environmentIsInheritedByDefault() throws Exception {
-        Set<String> expected = new TreeSet<>();
-        System.getenv().forEach((k, v) -> expected.add(k + "=" + v));
-        assertFalse(expected.isEmpty(), "precondition: the test JVM has an environment");
-        assertEquals(expected, lines(output(probe("env").childFDs(STDOUT).build())));
-    }
 
     // ------------------------------------------------------------------ program lookup
 
@@ -157,18 +126,6 @@ class SpawnStepsTest {
     // ------------------------------------------------------------------ argv
 
     @Test
-    void argvReachesTheChildByteForByte() throws Exception {
-        List<String> args = List.of("plain", "with space", "", "quote'\"", "new\nline", "\u00e9\u2603", "$HOME", "*");
-        List<String> argv = new ArrayList<>(List.of(TestSupport.probe(), "args"));
-        argv.addAll(args);
-        String out = output(ProcessSpec.command(argv).childFDs(STDOUT).build());
-        List<String> expected = new ArrayList<>();
-        for (String a : args) expected.add(hex(a));
-        assertEquals(expected, List.of(out.split("\n", -1)).subList(0, args.size()));
-        assertEquals(String.join("\n", expected) + "\n", out);
-    }
-
-    @Test
     void executableRunsThatFileWhileArgv0StaysAsGiven() throws Exception {
         String out = output(ProcessSpec.command("my-fancy-name", "argv0").executable(TestSupport.probe())
                 .childFDs(STDOUT).build());
@@ -197,19 +154,6 @@ class SpawnStepsTest {
     // ------------------------------------------------------------------ directory
 
     @Test
-    void directorySetsTheChildsWorkingDirectory() throws Exception {
-        Path sub = Files.createDirectory(dir.resolve("work dir"));
-        String out = output(probe("ids").directory(sub).childFDs(STDOUT).build());
-        assertEquals(sub.toRealPath().toString(), TestSupport.parseIds(out).get("cwd"));
-    }
-
-    @Test
-    void directoryDefaultsToTheParents() throws Exception {
-        String out = output(probe("ids").childFDs(STDOUT).build());
-        assertEquals(Path.of("").toAbsolutePath().toRealPath().toString(), TestSupport.parseIds(out).get("cwd"));
-    }
-
-    @Test
     void relativeProgramPathIsResolvedAfterChdir() throws Exception {
         script(dir, "forkexec-rel", "echo rel");
         assertEquals("rel\n", output(ProcessSpec.command("./forkexec-rel").directory(dir).childFDs(STDOUT).build()));
@@ -228,7 +172,7 @@ class SpawnStepsTest {
     @Test
     void signalsIgnoredByTheJvmsStarterAreDefaultAgainInTheChild() throws Exception {
         // sh makes HUP INT QUIT USR1 PIPE ignored and execs a JVM; that JVM spawns the probe through forkexec.
-        List<String> java = TestSupport.javaCommand(TestSupport.classpath(), List.of(), "sigign", TestSupport.probe());
+        List<String> java = JavaCommand.main(ChildJvmMain.class, "sigign", TestSupport.probe()).toList();
         StringBuilder cmd = new StringBuilder("trap '' HUP INT QUIT USR1 PIPE; exec");
         for (String w : java) cmd.append(' ').append(TestSupport.shQuote(w));
         TestSupport.Result r = TestSupport.run(ProcessSpec.command("sh", "-c", cmd.toString())

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forkexec.TestSupport.ProbeFd;
+import dev.forkexec.testkit.ProcFs;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -147,7 +148,7 @@ class StressConcurrentSpawnsTest {
                     start.await(60, TimeUnit.SECONDS);
                     try (Subprocess p = Subprocess.start(spec)) {
                         Map<Integer, long[]> ours = new HashMap<>();
-                        for (int fd : p.channels().keySet()) ours.put(fd, TestSupport.devIno(p.fd(fd)));
+                        for (int fd : p.channels().keySet()) ours.put(fd, ProcFs.devIno(p.fd(fd)));
                         for (Map.Entry<Integer, ChildFD> e : map.entrySet()) {
                             if (e.getValue().kind() == ChildFD.Kind.PARENT_WRITES) p.channel(e.getKey()).close();
                         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.testkit.ProcFs;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -58,9 +59,9 @@ class StressLeaksTest {
          * threads (it re-reads the memory limit at any time): they are not ours and come and go.
          */
         static Snapshot take() throws Exception {
-            Map<Integer, String> fds = TestSupport.openFds();
+            Map<Integer, String> fds = ProcFs.openFds();
             fds.values().removeIf(target -> target.startsWith("/sys/fs/cgroup/"));
-            return new Snapshot(fds, new HashSet<>(Thread.getAllStackTraces().keySet()), TestSupport.zombieChildren());
+            return new Snapshot(fds, new HashSet<>(Thread.getAllStackTraces().keySet()), ProcFs.zombieChildren());
         }
 
         long forkexecThreads() {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.testkit.JavaCommand;
+import dev.forkexec.testkit.ProcFs;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,7 +25,8 @@ class TerminalErrorsTest {
      */
     @Test
     void runningOutOfFdsFailsAtEachOfTheTerminalsAllocationsWithStepPty() throws Exception {
-        Map<String, String> kv = FdLimitsTest.runShell("ulimit -n 64", FdLimitsTest.javaCommand("emfile-slack-pty", "6"));
+        Map<String, String> kv = TestSupport.runShell("ulimit -n 64",
+                JavaCommand.main(ReliabilityChildMain.class, "emfile-slack-pty", "6").toList());
         String hint = "; a terminal needs two fds in this process while the child starts (its master and slave)";
         Map<Integer, String> expected = new HashMap<>();
         expected.put(0, "pty/" + EMFILE + "/pty /dev/ptmx: Too many open files (EMFILE)" + hint);
@@ -45,20 +48,20 @@ class TerminalErrorsTest {
 
     @Test
     void aFailedExecOnATerminalClosesTheMasterToo() throws Exception {
-        Map<Integer, String> before = Terminals.terminalFds();
+        Map<Integer, String> before = ProcFs.terminalFds();
         SpawnException e = TestSupport.assertFailsCleanly(ProcessSpec.command("/no/such/program").usePTY().build());
         assertEquals("exec", e.step());
-        assertEquals(before, Terminals.terminalFds(), "terminal fds left by the failed spawn");
+        assertEquals(before, ProcFs.terminalFds(), "terminal fds left by the failed spawn");
     }
 
     @Test
     void aFailedSpawnThroughTheReactorLeavesNoTerminalEither() throws Exception {
-        Map<Integer, String> before = Terminals.terminalFds();
+        Map<Integer, String> before = ProcFs.terminalFds();
         try (Reactor r = Reactor.create()) {
             SpawnException e = assertThrows(SpawnException.class,
                     () -> r.spawnProcess(new ProcessProtocol() { }, ProcessSpec.command("/no/such/program").usePTY().build()));
             assertTrue(e.getMessage().startsWith("exec /no/such/program"), e.getMessage());
         }
-        assertEquals(before, Terminals.terminalFds(), "terminal fds left by the failed spawn");
+        assertEquals(before, ProcFs.terminalFds(), "terminal fds left by the failed spawn");
     }
 }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forkexec.internal.Signals;
+import dev.forkexec.testkit.ProcFs;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -41,13 +42,13 @@ class TerminalReactorTest {
 
     @BeforeEach
     void snapshot() throws Exception {
-        terminalFdsBefore = Terminals.terminalFds();
+        terminalFdsBefore = ProcFs.terminalFds();
     }
 
     @AfterEach
     void noTerminalFdLeft() throws Exception {
         // The reactors are closed by the extension after this; every child here has ended by now.
-        assertEquals(terminalFdsBefore, Terminals.terminalFds(), "terminal fds left open");
+        assertEquals(terminalFdsBefore, ProcFs.terminalFds(), "terminal fds left open");
     }
 
     private ChildProcess spawn(RecordingProtocol p, ProcessSpec spec) throws SpawnException {
@@ -68,7 +69,7 @@ class TerminalReactorTest {
     void theMasterIsOneFdForBothDirections() throws Exception {
         RecordingProtocol p = new RecordingProtocol();
         ChildProcess c = spawn(p, ProcessSpec.command("cat").usePTY().build());
-        Map<Integer, String> now = Terminals.terminalFds();
+        Map<Integer, String> now = ProcFs.terminalFds();
         now.keySet().removeAll(terminalFdsBefore.keySet());
         assertEquals(List.of("/dev/ptmx"), new ArrayList<>(now.values()), "one master fd, no slave: " + now);
         c.write("ping\n".getBytes(StandardCharsets.UTF_8));

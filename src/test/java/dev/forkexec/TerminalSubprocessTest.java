@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.testkit.ProcFs;
+import dev.forkexec.testkit.ProcStat;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.List;
@@ -29,15 +31,15 @@ class TerminalSubprocessTest {
 
     @BeforeEach
     void snapshot() throws Exception {
-        terminalFdsBefore = Terminals.terminalFds();
-        fdsBefore = TestSupport.pipeAndPidfdFds();
+        terminalFdsBefore = ProcFs.terminalFds();
+        fdsBefore = ProcFs.pipeAndPidfdFds();
     }
 
     @AfterEach
     void nothingLeft() throws Exception {
-        assertEquals(terminalFdsBefore, Terminals.terminalFds(), "terminal fds left open");
-        assertEquals(fdsBefore, TestSupport.pipeAndPidfdFds(), "pipes or pidfds left open");
-        assertTrue(TestSupport.zombieChildren().isEmpty(), "zombies: " + TestSupport.zombieChildren());
+        assertEquals(terminalFdsBefore, ProcFs.terminalFds(), "terminal fds left open");
+        assertEquals(fdsBefore, ProcFs.pipeAndPidfdFds(), "pipes or pidfds left open");
+        assertTrue(ProcFs.zombieChildren().isEmpty(), "zombies: " + ProcFs.zombieChildren());
     }
 
     /** Runs the spec on a terminal, reads it to its end, and returns what it showed (exit 0 required). */
@@ -76,14 +78,13 @@ class TerminalSubprocessTest {
 
     @Test
     void childLeadsANewSessionWhoseControllingTerminalAndForegroundGroupAreItsOwn() throws Exception {
-        String stat = shown(ProcessSpec.command("sh", "-c", "cat /proc/$$/stat").usePTY().build()).strip();
-        String pid = stat.substring(0, stat.indexOf(' '));
-        String[] f = Terminals.stat(stat); // state ppid pgrp session tty_nr tpgid
-        assertEquals(pid, f[2], "the shell leads its process group: " + stat);
-        assertEquals(pid, f[3], "the shell leads its session: " + stat);
-        assertNotEquals("0", f[4], "the shell has a controlling terminal: " + stat);
-        assertEquals(pid, f[5], "the shell's group is the terminal's foreground group: " + stat);
-        assertEquals(String.valueOf(TestSupport.PID), f[1], "the JVM is the parent: " + stat);
+        String line = shown(ProcessSpec.command("sh", "-c", "cat /proc/$$/stat").usePTY().build()).strip();
+        ProcStat stat = ProcStat.parse(line);
+        assertEquals(stat.pid(), stat.pgrp(), "the shell leads its process group: " + line);
+        assertEquals(stat.pid(), stat.session(), "the shell leads its session: " + line);
+        assertNotEquals(0, stat.ttyNr(), "the shell has a controlling terminal: " + line);
+        assertEquals(stat.pid(), stat.tpgid(), "the shell's group is the terminal's foreground group: " + line);
+        assertEquals(ProcFs.PID, stat.ppid(), "the JVM is the parent: " + line);
     }
 
     @Test

@@ -1,18 +1,13 @@
 package dev.forkexec;
 
+import dev.forkexec.testkit.ProcFs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.TreeMap;
 
-/** Helpers for the pseudo-terminal tests: what a terminal showed, and what this JVM holds of terminals. */
+/** Helpers for the pseudo-terminal tests: reading and writing a terminal, and how many exist. */
 final class Terminals {
     private Terminals() {}
 
@@ -48,32 +43,8 @@ final class Terminals {
         while (b.hasRemaining()) terminal.write(b);
     }
 
-    /** This JVM's fds on pseudo-terminals: masters ({@code /dev/ptmx}) and slaves ({@code /dev/pts/N}). */
-    static Map<Integer, String> terminalFds() throws IOException {
-        Map<Integer, String> out = new TreeMap<>();
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
-            for (Path p : dir) {
-                String target;
-                try {
-                    target = Files.readSymbolicLink(p).toString();
-                } catch (NoSuchFileException gone) {
-                    continue;
-                }
-                if (target.equals("/dev/ptmx") || target.startsWith("/dev/pts/")) {
-                    out.put(Integer.parseInt(p.getFileName().toString()), target);
-                }
-            }
-        }
-        return out;
-    }
-
     /** How many pseudo-terminals exist on the machine now ({@code /proc/sys/kernel/pty/nr}). */
     static int ptysInUse() throws IOException {
-        return Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/pty/nr")).trim());
-    }
-
-    /** Fields of {@code /proc/PID/stat} after the command: index 0 is the state. */
-    static String[] stat(String statLine) {
-        return statLine.substring(statLine.lastIndexOf(')') + 2).trim().split(" ");
+        return Integer.parseInt(ProcFs.sys("kernel/pty/nr"));
     }
 }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkexec.testkit.JavaCommand;
+import dev.forkexec.testkit.ProcFs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -16,7 +18,6 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.HashMap;
 import java.util.List;
@@ -29,7 +30,6 @@ import java.util.function.Supplier;
 
 /** Helpers shared by the tests: the probe, reading pipes, and what this JVM has open or left behind. */
 final class TestSupport {
-    static final long PID = ProcessHandle.current().pid();
     static final int NOBODY = 65534;
     static final int NOGROUP = 65534;
 
@@ -127,14 +127,7 @@ final class TestSupport {
 
     /** Whether this process has a capability in its effective set (CapEff of /proc/self/status). */
     static boolean hasCapability(int bit) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("CapEff:")) return (Long.parseUnsignedLong(line.substring(7).trim(), 16) >>> bit & 1) != 0;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        throw new IllegalStateException("no CapEff line in /proc/self/status");
+        return (Long.parseUnsignedLong(ProcFs.status("CapEff"), 16) >>> bit & 1) != 0;
     }
 
     static Map<String, String> parseIds(String output) {
@@ -259,39 +252,14 @@ final class TestSupport {
 
     // ------------------------------------------------------------------ this JVM's fds and children
 
-    /** This JVM's fds that are pipes or pidfds, fd to readlink target. */
-    static Map<Integer, String> pipeAndPidfdFds() throws IOException {
-        return ProcFs.pipeAndPidfdFds();
-    }
-
-    /** Every fd of this JVM, fd to readlink target (the listing's own fd may show as a directory). */
-    static Map<Integer, String> openFds() throws IOException {
-        return ProcFs.openFds();
-    }
-
-    /** The pids of this JVM's children that are zombies (exited, not reaped). */
-    static Set<Long> zombieChildren() throws IOException {
-        return ProcFs.zombieChildren();
-    }
-
-    /** Whether pid is a child of this JVM (alive or zombie). */
-    static boolean isOurChild(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]) == PID;
-        } catch (IOException gone) {
-            return false;
-        }
-    }
-
     /** Asserts the spawn fails with a SpawnException and leaves no pipe, pidfd or zombie behind. */
     static SpawnException assertFailsCleanly(ProcessSpec spec) throws IOException {
-        Map<Integer, String> fdsBefore = pipeAndPidfdFds();
-        Set<Long> zombiesBefore = zombieChildren();
+        Map<Integer, String> fdsBefore = ProcFs.pipeAndPidfdFds();
+        Set<Long> zombiesBefore = ProcFs.zombieChildren();
         SpawnException e = assertThrows(SpawnException.class, () -> Subprocess.start(spec).close(),
                 () -> spec + " should not start");
-        assertEquals(fdsBefore, pipeAndPidfdFds(), "pipes/pidfds leaked by the failed spawn of " + spec);
-        assertEquals(zombiesBefore, zombieChildren(), "zombies left by the failed spawn of " + spec);
+        assertEquals(fdsBefore, ProcFs.pipeAndPidfdFds(), "pipes/pidfds leaked by the failed spawn of " + spec);
+        assertEquals(zombiesBefore, ProcFs.zombieChildren(), "zombies left by the failed spawn of " + spec);
         return e;
     }
 
@@ -299,31 +267,16 @@ final class TestSupport {
     static int fdOf(Path file) throws IOException {
         String real = file.toRealPath().toString();
         List<Integer> hits = new ArrayList<>();
-        for (Map.Entry<Integer, String> e : openFds().entrySet()) {
+        for (Map.Entry<Integer, String> e : ProcFs.openFds().entrySet()) {
             if (e.getValue().equals(real)) hits.add(e.getKey());
         }
         assertEquals(1, hits.size(), () -> "fds open on " + real + ": " + hits);
         return hits.get(0);
     }
 
-    /** st_dev and st_ino of what our fd refers to. */
-    static long[] devIno(int fd) throws IOException {
-        Path p = Path.of("/proc/self/fd/" + fd);
-        return new long[] {((Number) Files.getAttribute(p, "unix:dev")).longValue(),
-            ((Number) Files.getAttribute(p, "unix:ino")).longValue()};
-    }
-
-    /** Whether our fd has FD_CLOEXEC (O_CLOEXEC, 02000000, in the fdinfo flags). */
-    static boolean isCloexec(int fd) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
-            if (line.startsWith("flags:")) return (Long.parseLong(line.substring(6).trim(), 8) & 02000000) != 0;
-        }
-        throw new IOException("no flags in /proc/self/fdinfo/" + fd);
-    }
-
     /** Asserts the child's fd refers to the same open file as our fd. */
     static void assertSameFile(int ourFd, ProbeFd child, String what) throws IOException {
-        long[] di = devIno(ourFd);
+        long[] di = ProcFs.devIno(ourFd);
         assertEquals(di[0], child.dev(), what + ": st_dev of child fd " + child.fd() + " vs our fd " + ourFd);
         assertEquals(di[1], child.ino(), what + ": st_ino of child fd " + child.fd() + " vs our fd " + ourFd);
     }
@@ -334,14 +287,7 @@ final class TestSupport {
 
     /** Our real uid, from /proc/self/status. */
     static int uid() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) return Integer.parseInt(line.substring(4).trim().split("\\s+")[0]);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        throw new IllegalStateException("no Uid line in /proc/self/status");
+        return Integer.parseInt(ProcFs.status("Uid").split("\\s+")[0]);
     }
 
     // ------------------------------------------------------------------ temp files
@@ -376,64 +322,39 @@ final class TestSupport {
         });
     }
 
-    // ------------------------------------------------------------------ child JVMs
+    // ------------------------------------------------------------------ child JVMs (JavaCommand builds their command lines)
 
-    static String javaBin() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    /** Runs {@code sh -c '<prefix>; exec <command>'} and returns its key=value lines; it must exit 0. */
+    static Map<String, String> runShell(String prefix, List<String> command) throws Exception {
+        StringBuilder sh = new StringBuilder(prefix).append("; exec");
+        for (String w : command) sh.append(' ').append(shQuote(w));
+        Result r = run(ProcessSpec.command("sh", "-c", sh.toString())
+                .childFDs(Map.of(1, ChildFD.parentReads(), 2, ChildFD.parentReads())).build());
+        assertEquals(ExitStatus.exited(0), r.status(), () -> "stdout:\n" + r.out() + "\nstderr:\n" + r.err());
+        Map<String, String> kv = keyValues(r.out());
+        kv.put("#stderr", r.err());
+        return kv;
     }
 
-    /** The directories (or jars) holding forkexec's classes and the test classes, this JVM's copies. */
-    static List<Path> classRoots() {
-        try {
-            return List.of(Path.of(Subprocess.class.getProtectionDomain().getCodeSource().getLocation().toURI()),
-                    Path.of(ChildJvmMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String classpath() {
-        List<String> parts = new ArrayList<>();
-        for (Path p : classRoots()) parts.add(p.toString());
-        return String.join(":", parts);
-    }
-
-    /** Copies the class roots into a fresh world-readable directory (for a child JVM run as nobody). */
-    static String copyClasspath(Path into) throws IOException {
-        List<String> parts = new ArrayList<>();
-        int i = 0;
-        for (Path root : classRoots()) {
-            Path dst = into.resolve("cp" + i++);
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                    Path d = dst.resolve(root.relativize(dir).toString());
-                    Files.createDirectories(d);
-                    Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Path f = dst.resolve(root.relativize(file).toString());
-                    Files.copy(file, f);
-                    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-            parts.add(dst.toString());
-        }
-        return String.join(":", parts);
-    }
-
-    /** {@code java <small-JVM flags> <jvmArgs> -cp cp dev.forkexec.ChildJvmMain <args>}. */
-    static List<String> javaCommand(String cp, List<String> jvmArgs, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xshare:auto", "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC", "-Xmx64m", "-XX:-UsePerfData"));
-        cmd.addAll(jvmArgs);
-        cmd.addAll(List.of("-cp", cp, ChildJvmMain.class.getName()));
-        cmd.addAll(List.of(args));
-        return Collections.unmodifiableList(cmd);
+    /**
+     * {@link ChildJvmMain} with these arguments as nobody (the caller must be root), needing nothing
+     * of the checkout, which nobody may not enter (e.g. one under /root): its classes are copied into
+     * {@code sandbox} (a fresh world-readable directory, see {@link #tempDir}), its home, per-user
+     * cache and temp directory are {@code sandbox/home} (nobody's own), its working directory is /.
+     * Pass it {@link #probe()}, which is a world-readable copy too.
+     */
+    static ProcessSpec.Builder nobodyJvm(Path sandbox, String... args) throws IOException {
+        String cp = JavaCommand.copyClasspath(sandbox);
+        Path home = Files.createDirectory(sandbox.resolve("home"));
+        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx------"));
+        Files.setAttribute(home, "unix:uid", NOBODY);
+        Files.setAttribute(home, "unix:gid", NOGROUP);
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("HOME", home.toString());
+        env.put("XDG_CACHE_HOME", home.resolve("cache").toString()); // surefire's points into target/
+        return ProcessSpec.command(JavaCommand.main(ChildJvmMain.class, args).classpath(cp)
+                .jvmArgs("-Djava.io.tmpdir=" + home).toList())
+                .environment(env).directory(Path.of("/")).uid(NOBODY).gid(NOGROUP).groups(NOGROUP);
     }
 
     /** Single-quotes a word for sh. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forkexec.runner.RunnerHarness.Run;
+import dev.forkexec.testkit.ProcFs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -312,20 +313,9 @@ class RunnerEndToEndTest {
         assertEquals("1", Files.readString(d.resolve("seq")));
     }
 
-    /** Whether the process is gone: no such pid, or a zombie waiting for init to reap it. */
+    /** Whether the process is gone within 2 s: no such pid, or a zombie waiting for init to reap it. */
     private static boolean gone(long pid) throws Exception {
-        Path stat = Path.of("/proc/" + pid + "/stat");
-        for (int i = 0; i < 100; i++) {
-            String s;
-            try {
-                s = Files.readString(stat);
-            } catch (java.nio.file.NoSuchFileException e) {
-                return true;
-            }
-            if (s.substring(s.lastIndexOf(')') + 2).startsWith("Z")) return true;
-            Thread.sleep(20);
-        }
-        return false;
+        return ProcFs.awaitNotRunning(pid, java.time.Duration.ofSeconds(2));
     }
 
     private static void killIfAlive(long pid) {

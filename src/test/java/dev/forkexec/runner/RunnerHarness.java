@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.forkexec.ExitStatus;
 import dev.forkexec.ProcessSpec;
 import dev.forkexec.Subprocess;
+import dev.forkexec.testkit.JavaCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -49,21 +49,9 @@ final class RunnerHarness {
 
     private RunnerHarness() {}
 
-    /** The directory (or jar) holding the runner and the library with its native code. */
-    static String classpath() {
-        try {
-            return Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
+    /** {@code java <small-JVM flags> -cp <ours> dev.forkexec.runner.Main args...}. */
     static List<String> javaCommand(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-XX:-UsePerfData",
-                "-cp", classpath(), Main.class.getName()));
-        cmd.addAll(List.of(args));
-        return cmd;
+        return JavaCommand.main(Main.class, args).toList();
     }
 
     /** Runs the runner in {@code dir} with {@code stdin} as its input. */
