@@ -24,6 +24,10 @@ public final class ChildJvmMain {
      * children exiting 0, 3, 7 and killed by SIGKILL through Subprocess and through a Reactor.
      */
     private static void sigchldIgnored() throws Exception {
+        // The JDK's own process support sets SIGCHLD back to SIG_DFL when it initializes (ProcessImpl's
+        // static init; on JDK 25 the first System.getenv() triggers it, which ProcessSpec calls), so
+        // let that happen first: the ignore must come after it, as from a native library at run time.
+        Class.forName("java.lang.ProcessImpl", true, null);
         Class<?> signal = Class.forName("sun.misc.Signal");
         Class<?> handler = Class.forName("sun.misc.SignalHandler");
         Object chld = signal.getConstructor(String.class).newInstance("CHLD");

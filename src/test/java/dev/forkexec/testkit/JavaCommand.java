@@ -32,10 +32,14 @@ public final class JavaCommand {
      * {@code -XX:-UseContainerSupport} the JVM's compiler threads re-read the cgroup memory limit at any
      * moment, which briefly holds an fd; that made before/after fd-table comparisons fail (1 run in
      * ~40) and could take a slot the EMFILE tests count on. {@code -XX:-UsePerfData}: no
-     * {@code /tmp/hsperfdata_<user>} file. A {@code -Xmx} among the jvm args overrides the 64 MiB here.
+     * {@code /tmp/hsperfdata_<user>} file. {@code --enable-native-access=ALL-UNNAMED}: the library is on
+     * the class path, and JDK 24+ otherwise prints four WARNING lines on the child's stderr at its first
+     * {@code System.load} (JDK 17 accepts the flag silently), as {@code bin/forkexec} passes it too.
+     * A {@code -Xmx} among the jvm args overrides the 64 MiB here.
      */
     public static final List<String> SMALL_JVM_FLAGS = List.of("-XX:-UseContainerSupport", "-Xshare:auto",
-            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-XX:-UsePerfData");
+            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-XX:-UsePerfData",
+            "--enable-native-access=ALL-UNNAMED");
 
     private String java = javaBin();
     private final List<String> jvmArgs = new ArrayList<>();
