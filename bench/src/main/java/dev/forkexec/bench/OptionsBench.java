@@ -49,6 +49,7 @@ final class OptionsBench {
 
     static void phase(Bench b, Bench.WorkerJvm small, Bench.WorkerJvm before) throws Exception {
         Path cgroup = makeCgroup(b);
+        b.env.put("load average (scenario 11 start)", ProcSelf.loadAverage());
         try (Bench.WorkerJvm aa = b.new WorkerJvm("small-aa", b.smallHeap())) {
             List<Bench.Task> tasks = new ArrayList<>();
             tasks.add(task(b, NONE.key(), small, "fe-subprocess"));

@@ -85,6 +85,7 @@ final class RunnerBench {
                 }
             }
             b.log.println("[bench] scenario 12: load " + ProcSelf.loadAverage());
+            b.env.put("load average (scenario 12 start)", ProcSelf.loadAverage());
             b.roundRobin("scenario 12 (job runner)", tasks, c.runnerRounds());
             million(b, dir);
         } finally {
@@ -207,6 +208,7 @@ final class RunnerBench {
         long n = c.millionJobs();
         if (Double.isNaN(rate) || n / rate > c.millionBudgetSeconds()) n = c.millionFallbackJobs();
         b.log.printf("[bench] scenario 12: %,d inputs through the runner at -j 8 (load %s)%n", n, ProcSelf.loadAverage());
+        b.env.put("load average (scenario 12, before the million run)", ProcSelf.loadAverage());
         try {
             Run r = run(b, dir, RUNNER, 8, "true", n, inputs(dir, n));
             metrics(r, n).forEach((k, v) -> s.get(k).addAll(v));
@@ -255,6 +257,27 @@ final class RunnerBench {
         return f(fmt, x.median(metric));
     }
 
+    private static String range(Bench b, String scenario, String row) {
+        Bench.Series x = s(b, scenario, row);
+        if (x == null || x.error != null || x.get("jps").isEmpty()) return "";
+        return f("%.0f", Stats.min(x.get("jps"))) + "–" + f("%.0f", Stats.max(x.get("jps")));
+    }
+
+    /**
+     * The median over rounds of row a's jobs/s divided by row c's in the same round: steadier than
+     * the ratio of medians when the machine's load changes between rounds.
+     */
+    static double paired(Bench b, String scenario, String a, String c) {
+        Bench.Series x = s(b, scenario, a);
+        Bench.Series y = s(b, scenario, c);
+        if (x == null || y == null || x.error != null || y.error != null) return Double.NaN;
+        List<Double> xs = x.get("jps");
+        List<Double> ys = y.get("jps");
+        List<Double> r = new ArrayList<>();
+        for (int i = 0; i < Math.min(xs.size(), ys.size()); i++) r.add(xs.get(i) / ys.get(i));
+        return Stats.median(r);
+    }
+
     /** The rows of the report's targets table. */
     static void targets(Bench b, StringBuilder o) {
         if (!b.results.containsKey(sc("true", 2))) return;
@@ -263,7 +286,8 @@ final class RunnerBench {
             double fe = med(b, sc, RUNNER.key(), "jps");
             double x = fe / med(b, sc, XARGS.key(), "jps");
             o.append("| S12 (-j ").append(j).append("): runner ≥ 0.90× xargs' jobs/s, JVM start included | ")
-                    .append(ratio(x)).append(" (`java -jar` ").append(ratio(med(b, sc, RUNNER_JAR.key(), "jps")
+                    .append(ratio(x)).append(" (paired by round ").append(ratio(paired(b, sc, RUNNER.key(), XARGS.key())))
+                    .append("; `java -jar` ").append(ratio(med(b, sc, RUNNER_JAR.key(), "jps")
                             / med(b, sc, XARGS.key(), "jps"))).append(") | ").append(verdict(x >= 0.9, x)).append(" |\n");
             double y = fe / med(b, sc, PARALLEL.key(), "jps");
             o.append("| S12 (-j ").append(j).append("): runner ≥ 5× GNU parallel's jobs/s | ")
@@ -299,8 +323,8 @@ final class RunnerBench {
                     .append(kind.equals("true") ? " `true` jobs\n\n"
                             : " `echo INPUT` jobs, output collected (runner and parallel: grouped, their default; xargs: "
                                     + "straight to the pipe; every line checked)\n\n");
-            o.append("| implementation | -j | wall s | jobs/s | ÷ xargs | ÷ parallel | CPU ms per job | CPU ÷ xargs | peak RSS MiB |\n")
-                    .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            o.append("| implementation | -j | wall s | jobs/s | range over rounds | ÷ xargs | paired ÷ xargs | ÷ parallel | CPU ms per job ")
+                    .append("| CPU ÷ xargs | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (int j : JOBS) {
                 String sc = sc(kind, j);
                 double xj = med(b, sc, XARGS.key(), "jps");
@@ -313,8 +337,10 @@ final class RunnerBench {
                     double jps = med(b, sc, row.key(), "jps");
                     o.append("| ").append(label).append(" | ").append(j).append(" | ")
                             .append(cell(b, sc, row.key(), "wall", "%.2f")).append(" | ")
-                            .append(cell(b, sc, row.key(), "jps", "%.0f")).append(" | ")
-                            .append(ratio(jps / xj)).append(" | ").append(ratio(jps / pj)).append(" | ")
+                            .append(cell(b, sc, row.key(), "jps", "%.0f")).append(" | ").append(range(b, sc, row.key()))
+                            .append(" | ").append(ratio(jps / xj)).append(" | ")
+                            .append(row == XARGS ? "" : ratio(paired(b, sc, row.key(), XARGS.key()))).append(" | ")
+                            .append(ratio(jps / pj)).append(" | ")
                             .append(cell(b, sc, row.key(), "cpu", "%.2f")).append(" | ")
                             .append(ratio(med(b, sc, row.key(), "cpu") / xc)).append(" | ")
                             .append(cell(b, sc, row.key(), "rss", "%.0f")).append(" |\n");
@@ -330,7 +356,8 @@ final class RunnerBench {
             double x = fe / med(b, sc, XARGS.key(), "jps");
             double y = fe / med(b, sc, PARALLEL.key(), "jps");
             double z = med(b, sc, RUNNER.key(), "cpu") / med(b, sc, XARGS.key(), "cpu");
-            o.append("-j ").append(j).append(": ").append(ratio(x)).append(" xargs ").append(verdict(x >= 0.9, x)).append(", ")
+            o.append("-j ").append(j).append(": ").append(ratio(x)).append(" xargs (paired by round ")
+                    .append(ratio(paired(b, sc, RUNNER.key(), XARGS.key()))).append(") ").append(verdict(x >= 0.9, x)).append(", ")
                     .append(ratio(y)).append(" parallel ").append(verdict(y >= 5, y)).append(", CPU ").append(ratio(z)).append(" ")
                     .append(verdict(z <= 1.5, z)).append(j == JOBS[JOBS.length - 1] ? ".\n\n" : "; ");
         }
