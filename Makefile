@@ -7,7 +7,7 @@ MVN ?= mvn -B
 VERSION := 0.1.0
 JAR := target/forkexec-$(VERSION).jar
 
-.PHONY: all run jar test stress test-asan clean bench bench-quick bench-build
+.PHONY: all run jar test stress test-asan clean bench bench-quick bench-build bench-before-after
 
 all: run
 
@@ -33,15 +33,28 @@ bench-build:
 	$(MVN) -q -Dmaven.test.skip=true -Dexec.skip=true install
 	$(MVN) -q -f bench/pom.xml package
 
+# BASELINE_JAR=path/to/an/earlier/forkexec.jar adds that build's rows beside the current ones (scenarios
+# 1, 2, 4 and 11's default-path target); BENCH_ARGS passes more, e.g. BENCH_ARGS='--only s11,s12'.
+BASELINE_JAR ?=
+BENCH_ARGS ?=
+BENCH_FLAGS = $(if $(BASELINE_JAR),--baseline-jar $(BASELINE_JAR)) $(BENCH_ARGS)
+
 # Full run (several minutes; wants a quiet machine): prints the tables, writes docs/bench/.
 bench: bench-build
-	java -jar bench/target/forkexec-bench.jar --cdir bench/target/c --out docs/bench
+	java -jar bench/target/forkexec-bench.jar --cdir bench/target/c --out docs/bench $(BENCH_FLAGS)
 	java -cp bench/target/forkexec-bench.jar dev.forkexec.bench.TerminalBench --out docs/bench
 
-# Reduced run (under two minutes): prints the tables, writes bench/target/quick/ only.
+# Reduced run (a few minutes): prints the tables, writes bench/target/quick/ only.
 bench-quick: bench-build
-	java -jar bench/target/forkexec-bench.jar --quick --cdir bench/target/c --out bench/target/quick
+	java -jar bench/target/forkexec-bench.jar --quick --cdir bench/target/c --out bench/target/quick $(BENCH_FLAGS)
 	java -cp bench/target/forkexec-bench.jar dev.forkexec.bench.TerminalBench --quick --out bench/target/quick
+
+# "Nothing gets slower": scenarios 1, 2 and 4 at the reduced sizes, an earlier build (BASELINE_JAR) and
+# the current one side by side in the same rounds; the report ends with a before/after table.
+bench-before-after: bench-build
+	@test -n "$(BASELINE_JAR)" || { echo "bench-before-after: give BASELINE_JAR=path/to/an/earlier/forkexec.jar"; exit 2; }
+	java -jar bench/target/forkexec-bench.jar --quick --only s1,s2,s4 --cdir bench/target/c --out bench/target/before-after \
+		--baseline-jar $(BASELINE_JAR) $(BENCH_ARGS)
 
 # The long reliability runs (20,000 spawns from 8 threads, 100 rounds of 32 simultaneous spawns,
 # 5,000 random fd maps, 1,000 writer children), then their figures.

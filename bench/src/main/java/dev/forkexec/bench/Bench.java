@@ -31,27 +31,49 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  *   java -jar bench/target/forkexec-bench.jar [--quick] [--out DIR] [--cdir DIR] [--only s1,s2,...]
+ *                                             [--baseline-jar JAR] [--runner SCRIPT]
  * </pre>
+ *
+ * <p>{@code --baseline-jar JAR}: another build of forkexec (an earlier commit's jar) gets its own
+ * small-heap worker JVM, with JAR ahead of the bench jar on its class path, so its classes and its
+ * bundled library are the ones loaded (checked: the worker reports where {@code Subprocess} came
+ * from). Its Reactor, chained Reactor and Subprocess rows then run in scenarios 1, 2 and 4 beside the
+ * current ones, in the same rounds, and scenario 11 compares the default spawn path of both; the
+ * report gets a before/after table of same-run ratios. The drivers used there call only the API of
+ * the first release, so an older jar works. {@code --runner SCRIPT}: the job runner's launcher for
+ * scenario 12 (default {@code bin/forkexec}); it runs the forkexec jar this harness was built against
+ * ({@code FORKEXEC_JAR}).
  */
 public final class Bench {
     /** A worker answers every command within this, or it is killed and its rows fail. */
     static final long CALL_TIMEOUT_MINUTES = 10;
 
-    /** Sizes of one run. */
+    /**
+     * Sizes of one run. Scenario 11: {@code optRounds} rounds of {@code optBatch} spawns per row (more
+     * than scenario 1: its target is a 3% difference). Scenario 12: {@code runnerRounds} rounds of
+     * {@code runnerJobs} {@code true} jobs and {@code runnerOutJobs} {@code echo} jobs per tool and -j
+     * (the warm-up round runs {@code runnerWarmJobs}), then one run of {@code millionJobs} inputs, or
+     * {@code millionFallbackJobs} when the measured rate says the million would take longer than
+     * {@code millionBudgetSeconds}.
+     */
     record Config(boolean quick, int rounds, int spawnBatch, int latencyBatch, int warmBatch, long streamBytes,
                   int streamRounds, int fanChildren, int fanConcurrency, int fanRounds, int fanWarm, int fanBytes,
-                  int bigHeapGiB, int budgetMillis, int warmBudgetMillis, int coldRounds) {
+                  int bigHeapGiB, int budgetMillis, int warmBudgetMillis, int coldRounds,
+                  int optRounds, int optBatch, int runnerRounds, int runnerJobs, int runnerOutJobs, int runnerWarmJobs,
+                  long millionJobs, long millionFallbackJobs, int millionBudgetSeconds) {
         /**
          * The warm-up round is long (2,000 children per JVM task, at most 8 s): the JIT needs
          * thousands of calls before the library's Java paths are compiled (forkexec's exit latency
          * falls from ~155 to ~120 µs over its first 1,500 children here).
          */
         static Config fullRun() {
-            return new Config(false, 10, 200, 100, 2000, 4L << 30, 5, 1000, 64, 5, 200, 1 << 20, 8, 3000, 8000, 10);
+            return new Config(false, 10, 200, 100, 2000, 4L << 30, 5, 1000, 64, 5, 200, 1 << 20, 8, 3000, 8000, 10,
+                    15, 400, 3, 5000, 2000, 100, 1_000_000, 200_000, 180);
         }
 
         static Config quickRun() {
-            return new Config(true, 3, 50, 40, 200, 256L << 20, 2, 200, 64, 1, 40, 1 << 20, 8, 1000, 1500, 5);
+            return new Config(true, 3, 50, 40, 200, 256L << 20, 2, 200, 64, 1, 40, 1 << 20, 8, 1000, 1500, 5,
+                    5, 100, 1, 1000, 400, 50, 10_000, 10_000, 180);
         }
     }
 
@@ -103,13 +125,26 @@ public final class Bench {
     final Map<String, String> env = new LinkedHashMap<>();
     final List<String> notes = new ArrayList<>();
     final Set<String> only;
+    /** Another build of forkexec to compare with (--baseline-jar), or null. */
+    final Path baselineJar;
+    /** The job runner's launcher for scenario 12 (--runner). */
+    final Path runnerScript;
+    /** The forkexec jar on this harness's own class path: the one "current" means. */
+    final Path forkexecJar;
 
-    Bench(Config cfg, Path cdir, Set<String> only) throws IOException {
+    Bench(Config cfg, Path cdir, Set<String> only, Path baselineJar, Path runnerScript) throws IOException {
         this.cfg = cfg;
         this.cdir = cdir.toAbsolutePath();
         this.only = only;
+        this.baselineJar = baselineJar == null ? null : baselineJar.toAbsolutePath();
+        this.runnerScript = runnerScript.toAbsolutePath();
+        this.forkexecJar = Path.of(dev.forkexec.Subprocess.class.getProtectionDomain().getCodeSource().getLocation().getPath())
+                .toAbsolutePath();
+        if (this.baselineJar != null && !Files.isRegularFile(this.baselineJar)) {
+            throw new IOException("--baseline-jar " + this.baselineJar + ": no such file");
+        }
         this.jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toAbsolutePath();
-        for (String prog : List.of("spawnloop", "pipeloop", "fanout", "stamp", "sink")) {
+        for (String prog : List.of("spawnloop", "pipeloop", "fanout", "stamp", "sink", "rusage")) {
             if (!Files.isExecutable(this.cdir.resolve(prog))) {
                 throw new IOException("missing C program " + this.cdir.resolve(prog) + " (build with: mvn -f bench/pom.xml package)");
             }
@@ -120,17 +155,21 @@ public final class Bench {
         boolean quick = false;
         Path out = null;
         Path cdir = Path.of("bench/target/c");
-        Set<String> only = new TreeSet<>(List.of("s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10"));
+        Set<String> only = new TreeSet<>(List.of("s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12"));
+        Path baselineJar = null;
+        Path runner = Path.of("bin/forkexec");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick": quick = true; break;
                 case "--out": out = Path.of(args[++i]); break;
                 case "--cdir": cdir = Path.of(args[++i]); break;
                 case "--only": only = new TreeSet<>(Arrays.asList(args[++i].split(","))); break;
+                case "--baseline-jar": baselineJar = Path.of(args[++i]); break;
+                case "--runner": runner = Path.of(args[++i]); break;
                 default: throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        Bench b = new Bench(quick ? Config.quickRun() : Config.fullRun(), cdir, only);
+        Bench b = new Bench(quick ? Config.quickRun() : Config.fullRun(), cdir, only, baselineJar, runner);
         long t0 = System.nanoTime();
         b.collectEnvironment();
         b.runAll();
@@ -160,6 +199,8 @@ public final class Bench {
         env.put("glibc", command("getconf", "GNU_LIBC_VERSION"));
         env.put("transparent hugepages", read("/sys/kernel/mm/transparent_hugepage/enabled"));
         env.put("load average (start)", ProcSelf.loadAverage());
+        env.put("forkexec jar (current)", forkexecJar.toString());
+        if (baselineJar != null) env.put("forkexec jar (before: --baseline-jar)", baselineJar.toString());
     }
 
     private static String read(String file) {
@@ -203,12 +244,21 @@ public final class Bench {
         private final PrintStream out;
 
         WorkerJvm(String name, List<String> jvmArgs) throws IOException, InterruptedException {
+            this(name, jvmArgs, jar.toString());
+        }
+
+        /**
+         * A worker with its own class path: {@code baselineJar + ":" + jar} puts another build of
+         * forkexec first (the bench jar's manifest Class-Path, which names the current one, is searched
+         * right after the bench jar, so after the baseline).
+         */
+        WorkerJvm(String name, List<String> jvmArgs, String classPath) throws IOException, InterruptedException {
             this.name = name;
             this.jvmArgs = jvmArgs;
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.addAll(jvmArgs);
-            cmd.addAll(List.of("-cp", jar.toString(), Worker.class.getName()));
+            cmd.addAll(List.of("-cp", classPath, Worker.class.getName()));
             log.println("[bench] starting worker " + name + ": " + String.join(" ", jvmArgs));
             process = new ProcessBuilder(cmd).redirectError(Redirect.INHERIT).start();
             BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -324,18 +374,50 @@ public final class Bench {
 
     void runAll() throws Exception {
         if (only.contains("s7")) coldStartPhase(); // first, before any worker JVM exists
-        try (WorkerJvm small = new WorkerJvm("small", smallHeap());
-             WorkerJvm vfork = new WorkerJvm("small-vfork", vfork(smallHeap()))) {
-            env.put("forkexec spawn mechanism", small.call("info").replaceAll(".*forkexec=", ""));
-            if (only.contains("s1") || only.contains("s3")) spawnPhase(small, vfork);
-            if (only.contains("s3")) vforkBigHeapPhase(vfork);
-            if (only.contains("s2")) pipesPhase(small, vfork);
-            if (only.contains("s4")) latencyPhase(small);
-            if (only.contains("s5")) streamPhase(small);
-            if (only.contains("s8") || only.contains("s9")) CommandBench.spawnPhase(this, small, vfork);
-        }
+        boolean wantsBaseline = baselineJar != null
+                && (only.contains("s1") || only.contains("s2") || only.contains("s4") || only.contains("s11"));
+        boolean wantsWorkers = only.stream().anyMatch(List.of("s1", "s2", "s3", "s4", "s5", "s8", "s9", "s11")::contains);
+        if (wantsWorkers) workerPhases(wantsBaseline);
         if (only.contains("s6")) fanoutPhase();
         if (only.contains("s10")) CommandBench.fanoutPhase(this);
+        if (only.contains("s12")) RunnerBench.phase(this);
+    }
+
+    /** The scenarios that run in long-lived worker JVMs. */
+    private void workerPhases(boolean wantsBaseline) throws Exception {
+        try (WorkerJvm small = new WorkerJvm("small", smallHeap());
+             WorkerJvm vfork = new WorkerJvm("small-vfork", vfork(smallHeap()));
+             WorkerJvm before = wantsBaseline ? baselineWorker() : null) {
+            env.put("forkexec spawn mechanism", small.call("info").replaceAll(".*forkexec=", ""));
+            if (only.contains("s1") || only.contains("s3")) spawnPhase(small, vfork, before);
+            if (only.contains("s3")) vforkBigHeapPhase(vfork);
+            if (only.contains("s2")) pipesPhase(small, vfork, before);
+            if (only.contains("s4")) latencyPhase(small, before);
+            if (only.contains("s5")) streamPhase(small);
+            if (only.contains("s8") || only.contains("s9")) CommandBench.spawnPhase(this, small, vfork);
+            if (only.contains("s11")) OptionsBench.phase(this, small, before);
+        }
+    }
+
+    /** Row key of a forkexec row run with the --baseline-jar build. */
+    static String before(String key) {
+        return key + "@before";
+    }
+
+    /** The forkexec rows that also run with the --baseline-jar build in scenarios 1 and 2. */
+    static final List<Row> BEFORE_ROWS = List.of(FE_REACTOR, FE_CHAIN, FE_SUB);
+
+    /** The --baseline-jar worker; fails unless its forkexec classes really come from that jar. */
+    WorkerJvm baselineWorker() throws IOException, InterruptedException {
+        WorkerJvm w = new WorkerJvm("before", smallHeap(), baselineJar + java.io.File.pathSeparator + jar);
+        String info = w.call("info");
+        String loaded = info.replaceAll(".*forkexecJar=(\\S+).*", "$1");
+        if (!Path.of(loaded).toAbsolutePath().equals(baselineJar)) {
+            w.close();
+            throw new IOException("the baseline worker loaded forkexec from " + loaded + ", not " + baselineJar);
+        }
+        env.put("forkexec spawn mechanism (before)", info.replaceAll(".*forkexec=", ""));
+        return w;
     }
 
     /** Whether an extra JVM with a touched big heap fits beside everything else running now. */
@@ -350,7 +432,7 @@ public final class Bench {
     }
 
     /** Scenarios 1 and 3 together: the 8 GiB JVM's rounds interleave with the small ones. */
-    void spawnPhase(WorkerJvm small, WorkerJvm vfork) throws Exception {
+    void spawnPhase(WorkerJvm small, WorkerJvm vfork, WorkerJvm before) throws Exception {
         List<Task> tasks = new ArrayList<>();
         tasks.add(spawnTask("s1", FE_REACTOR.key, small, "s1", "fe-reactor"));
         tasks.add(spawnTask("s1", FE_CHAIN.key, small, "s1", "fe-reactor-chain"));
@@ -359,6 +441,9 @@ public final class Bench {
         tasks.add(spawnTask("s1", PB_VFORK.key, vfork, "s1", "pb"));
         tasks.add(spawnTask("s1", NU.key, small, "s1", "nuprocess"));
         tasks.add(new Task("s1", C.key, warm -> one("us", Long.parseLong(runC(c("spawnloop"), "s1", "" + cfg.spawnBatch)) / 1e3)));
+        if (before != null && only.contains("s1")) {
+            for (Row row : BEFORE_ROWS) tasks.add(spawnTask("s1", before(row.key), before, "s1", row.key));
+        }
         WorkerJvm big = null;
         if (only.contains("s3") && bigHeapFits()) {
             big = new WorkerJvm("big", bigHeap());
@@ -385,7 +470,7 @@ public final class Bench {
         }
     }
 
-    void pipesPhase(WorkerJvm small, WorkerJvm vfork) {
+    void pipesPhase(WorkerJvm small, WorkerJvm vfork, WorkerJvm before) {
         List<Task> tasks = new ArrayList<>();
         tasks.add(spawnTask("s2", FE_REACTOR.key, small, "s2", "fe-reactor"));
         tasks.add(spawnTask("s2", FE_CHAIN.key, small, "s2", "fe-reactor-chain"));
@@ -394,6 +479,9 @@ public final class Bench {
         tasks.add(spawnTask("s2", PB_VFORK.key, vfork, "s2", "pb"));
         tasks.add(spawnTask("s2", NU.key, small, "s2", "nuprocess"));
         tasks.add(new Task("s2", C.key, warm -> one("us", Long.parseLong(runC(c("spawnloop"), "s2", "" + cfg.spawnBatch)) / 1e3)));
+        if (before != null) {
+            for (Row row : BEFORE_ROWS) tasks.add(spawnTask("s2", before(row.key), before, "s2", row.key));
+        }
         roundRobin("scenario 2", tasks, cfg.rounds);
     }
 
@@ -405,13 +493,19 @@ public final class Bench {
         return m;
     }
 
-    void latencyPhase(WorkerJvm small) {
+    void latencyPhase(WorkerJvm small, WorkerJvm before) {
         String stamp = c("stamp");
         int n = cfg.latencyBatch;
         List<Task> tasks = new ArrayList<>();
         for (Row row : List.of(FE_REACTOR, FE_SUB, PB, NU)) {
             tasks.add(new Task("s4", row.key, warm -> samplesUs(small.call("s4 " + row.key + " "
                     + (warm ? cfg.warmBatch + " " + cfg.warmBudgetMillis : n + " " + cfg.budgetMillis) + " " + stamp))));
+        }
+        if (before != null) {
+            for (Row row : List.of(FE_REACTOR, FE_SUB)) {
+                tasks.add(new Task("s4", before(row.key), warm -> samplesUs(before.call("s4 " + row.key + " "
+                        + (warm ? cfg.warmBatch + " " + cfg.warmBudgetMillis : n + " " + cfg.budgetMillis) + " " + stamp))));
+            }
         }
         tasks.add(new Task("s4", C.key, warm -> samplesUs(runC(c("spawnloop"), "s4", "" + n, stamp))));
         roundRobin("scenario 4", tasks, cfg.rounds);

@@ -88,6 +88,7 @@ interface Driver extends AutoCloseable {
 
     /** The implementations a worker JVM knows, by id. */
     static Driver create(String id) {
+        if (id.startsWith("fe-options:")) return new ForkexecOptionsDriver(id.substring("fe-options:".length()));
         switch (id) {
             case "fe-reactor": return new ForkexecReactorDriver();
             case "fe-reactor-chain": return new ForkexecChainDriver();

@@ -80,6 +80,9 @@ final class Report {
         fanoutTable(o, "s6-bounded", "### 6a. At most " + b.cfg.fanConcurrency() + " alive at once\n\n");
         fanoutTable(o, "s6-all", "### 6b. All " + b.cfg.fanChildren() + " at once\n\n");
         CommandBench.report(b, o);
+        OptionsBench.report(b, o);
+        RunnerBench.report(b, o);
+        beforeAfterTable(o);
         o.append("![spawn cost, scenarios 1–3](spawn.svg)\n");
         return o.toString();
     }
@@ -129,6 +132,46 @@ final class Report {
             o.append("| S6 (").append(what).append("): ≥ 1.5× NuProcess | ").append(ratio(nu)).append(" | ")
                     .append(yes(nu >= 1.5, nu)).append(" |\n");
         }
+        OptionsBench.target(b, o);
+        RunnerBench.targets(b, o);
+        o.append('\n');
+    }
+
+    /**
+     * --baseline-jar: forkexec's rows of scenarios 1, 2 and 4 with the current build and with the
+     * baseline build, from the same rounds. "Paired" is the median over rounds of the two builds'
+     * ratio within one round (scenarios 1 and 2; scenario 4 has one value per child, not per round).
+     */
+    private void beforeAfterTable(StringBuilder o) {
+        if (b.baselineJar == null) return;
+        List<String[]> lines = new ArrayList<>();
+        for (String sc : List.of("s1", "s2", "s4")) {
+            for (Bench.Row row : Bench.BEFORE_ROWS) {
+                Bench.Series now = s(sc, row.key());
+                Bench.Series then = s(sc, Bench.before(row.key()));
+                if (now == null || then == null) continue;
+                double r = now.median("us") / then.median("us");
+                String paired = "";
+                if (!sc.equals("s4") && now.error == null && then.error == null) {
+                    List<Double> q = new ArrayList<>();
+                    List<Double> a = now.get("us");
+                    List<Double> c = then.get("us");
+                    for (int i = 0; i < Math.min(a.size(), c.size()); i++) q.add(a.get(i) / c.get(i));
+                    paired = String.format(Locale.ROOT, "%.3f×", Stats.median(q));
+                }
+                lines.add(new String[] {sc.equals("s1") ? "1. `/bin/true`, no fds" : sc.equals("s2") ? "2. three pipes"
+                        : "4. exit latency (median)", row.label(), cell(sc, row.key(), "us", "%.0f"),
+                        cell(sc, Bench.before(row.key()), "us", "%.0f"), Double.isNaN(r) ? "n/a" : String.format(Locale.ROOT, "%.3f×", r),
+                        paired});
+            }
+        }
+        if (lines.isEmpty()) return;
+        o.append("## Before / after: the current build against `--baseline-jar`, same run (µs, lower is better)\n\n")
+                .append("Before: `").append(b.baselineJar).append("`, in its own small-heap worker JVM with that jar first on ")
+                .append("its class path (its `Subprocess` class checked to come from it), driven by the same drivers in the same ")
+                .append("rounds as the current build's rows. After ÷ before above 1 means the current build is slower.\n\n")
+                .append("| scenario | implementation | after µs | before µs | after ÷ before | paired by round |\n|---|---|---:|---:|---:|---:|\n");
+        for (String[] l : lines) o.append("| ").append(String.join(" | ", l)).append(" |\n");
         o.append('\n');
     }
 

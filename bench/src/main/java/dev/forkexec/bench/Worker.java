@@ -22,7 +22,8 @@ import java.util.StringJoiner;
  *   s4 IMPL N BUDGET_MS STAMP  -> ok NS,NS,...      (one sample per child)
  *   s5r IMPL BYTES       -> ok NS
  *   s5w IMPL BYTES SINK  -> ok NS
- *   info                 -> ok key=value ...
+ *   info                 -> ok key=value ... (forkexecJar: the jar forkexec's classes came from;
+ *                           forkexec=...: the spawn mechanism, last because it may hold spaces)
  *   quit
  * </pre>
  */
@@ -55,6 +56,7 @@ public final class Worker {
         if (a[0].equals("info")) {
             return "heapMaxMiB=" + Runtime.getRuntime().maxMemory() / (1 << 20) + " rssKiB=" + ProcSelf.status("VmRSS")
                     + " launchMechanism=" + System.getProperty("jdk.lang.Process.launchMechanism", "default")
+                    + " forkexecJar=" + dev.forkexec.Subprocess.class.getProtectionDomain().getCodeSource().getLocation().getPath()
                     + " forkexec=" + dev.forkexec.Subprocess.spawnMechanism();
         }
         Driver d = drivers.computeIfAbsent(a[1], Driver::create);
