@@ -27,10 +27,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <pre>{@code
  * try (Reactor reactor = Reactor.create()) {
+ *     ByteArrayOutputStream out = new ByteArrayOutputStream();
  *     ChildProcess p = reactor.spawnProcess(new ProcessProtocol() {
- *         public void outReceived(ByteBuffer data) { System.out.print(StandardCharsets.UTF_8.decode(data)); }
+ *         public void outReceived(ByteBuffer data) {   // valid only during the call: copy what you keep
+ *             byte[] chunk = new byte[data.remaining()];
+ *             data.get(chunk);
+ *             out.write(chunk, 0, chunk.length);
+ *         }
  *     }, ProcessSpec.command("echo", "hello").build());
- *     System.out.println(p.onExit().join());
+ *     ExitStatus status = p.onExit().join();
+ *     // Decode once, at the end: a UTF-8 character may be split between two reads.
+ *     System.out.println(out.toString(StandardCharsets.UTF_8) + status);
  * }
  * }</pre>
  *
