@@ -61,6 +61,12 @@ final class Engine {
 
     // Shared with the input thread.
     private final BlockingQueue<Job> queue;
+    /**
+     * Jobs the reactor thread took from {@link #queue} in one batch ({@code drainTo}): taking them one
+     * by one woke the blocked input thread for every job (a futex wake-up each way per job).
+     */
+    private final ArrayDeque<Job> taken = new ArrayDeque<>();
+    private static final int TAKE_BATCH = 256;
     private volatile boolean inputDone;
     private volatile String inputError;
     private volatile long totalJobs = -1;
@@ -241,11 +247,11 @@ final class Engine {
                 Job job = retries.pollFirst();
                 if (job == null) {
                     boolean allQueued = inputDone;
-                    job = queue.poll();
+                    job = nextQueued();
                     if (job == null) {
                         if (allQueued) break;
                         starved.set(true);
-                        job = queue.poll();
+                        job = nextQueued();
                         if (job == null) break;
                         starved.set(false);
                     }
@@ -256,6 +262,12 @@ final class Engine {
             inFill = false;
         }
         checkDone();
+    }
+
+    /** The next job the input thread queued, or null; on the reactor thread. */
+    private Job nextQueued() {
+        if (taken.isEmpty()) queue.drainTo(taken, TAKE_BATCH);
+        return taken.pollFirst();
     }
 
     private void launch(Job job) {
@@ -567,7 +579,7 @@ final class Engine {
         freeSlots.addLast(job.slot);
         output.finished(job);
         HaltPolicy.Decision d = halt.jobEnded(jobFailed, job.haltStatus(), job.command(), failed, ended,
-                totalJobs >= 0 ? totalJobs : ended + running.size() + queue.size());
+                totalJobs >= 0 ? totalJobs : ended + running.size() + taken.size() + queue.size());
         if (d.message() != null) sink.message(d.message());
         if (d.halt() == HaltPolicy.When.SOON && !stopStarting) {
             stopStarting = true;
@@ -614,7 +626,7 @@ final class Engine {
     private void checkDone() {
         if (finished || inFill || !running.isEmpty() || cgroupsToRemove > 0 || delayedRetries > 0) return;
         if (!stopStarting) {
-            if (!retries.isEmpty() || !inputDone || !queue.isEmpty()) return;
+            if (!retries.isEmpty() || !inputDone || !taken.isEmpty() || !queue.isEmpty()) return;
             if (inputError != null && runnerError == null) runnerError = inputError;
         }
         finished = true;
