@@ -3,7 +3,6 @@ package dev.forkexec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -510,11 +509,7 @@ public final class Command {
         ChildFD err = childFD(stderr, stderrFile, 2);
         SpecKey key = new SpecKey(argv, spec, extraEnvironment.isEmpty() ? Map.of() : new LinkedHashMap<>(extraEnvironment),
                 directory, in, out, err);
-        ProcessSpec built = SPECS.get(key);
-        if (built == null) {
-            built = key.build();
-            SPECS.put(key, built);
-        }
+        ProcessSpec built = SPECS.get(key, SpecKey::build);
         CommandRun.Settings s = new CommandRun.Settings(argv, inputBytes, timeout, gracePeriod,
                 stdout == Sink.CAPTURE, stderr == Sink.CAPTURE, captureLimit, outputLines, errorLines, stderr == Sink.MERGE);
         return CommandRun.start(SharedReactor.get(), built, s);
@@ -546,15 +541,8 @@ public final class Command {
         }
     }
 
-    /** The specs of the most recently run commands, at most {@link #SPEC_CACHE_SIZE}. */
-    private static final Map<SpecKey, ProcessSpec> SPECS = Collections.synchronizedMap(
-            new LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<SpecKey, ProcessSpec> eldest) {
-                    return size() > SPEC_CACHE_SIZE;
-                }
-            });
-    static final int SPEC_CACHE_SIZE = 64;
+    /** The specs of the most recent starts (see RecentSpecs). */
+    private static final RecentSpecs<SpecKey> SPECS = new RecentSpecs<>();
 
     private static ChildFD childFD(Sink sink, Path file, int fd) {
         switch (sink) {

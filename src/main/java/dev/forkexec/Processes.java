@@ -12,8 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -247,11 +245,7 @@ public final class Processes {
     private static ProcessSpec spec(String[] argv, String executable, Map<String, String> env, String dir, ChildFD c0,
             ChildFD c1, ChildFD c2) {
         SpecKey key = new SpecKey(List.of(argv), executable, env == null ? null : Map.copyOf(env), dir, c0, c1, c2);
-        ProcessSpec spec = SPECS.get(key);
-        if (spec == null) {
-            spec = key.build();
-            SPECS.put(key, spec);
-        }
+        ProcessSpec spec = SPECS.get(key, SpecKey::build);
         return spec;
     }
 
@@ -271,15 +265,8 @@ public final class Processes {
         }
     }
 
-    /** The specs of the most recent starts, at most {@link #SPEC_CACHE_SIZE}. */
-    private static final Map<SpecKey, ProcessSpec> SPECS = Collections.synchronizedMap(
-            new LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<SpecKey, ProcessSpec> eldest) {
-                    return size() > SPEC_CACHE_SIZE;
-                }
-            });
-    static final int SPEC_CACHE_SIZE = 64;
+    /** The specs of the most recent starts (see RecentSpecs). */
+    private static final RecentSpecs<SpecKey> SPECS = new RecentSpecs<>();
 
     /** The directory as the child's chdir sees it: C reads the name up to a NUL, as the JDK passes it. */
     private static Path directory(String dir) {

@@ -32,36 +32,12 @@ import org.junit.jupiter.api.io.TempDir;
  * documented behaviour (plus {@link #SLACK} for a loaded machine).
  */
 @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-class CommandBehaviourTest {
-    private static final Duration HANG = Duration.ofSeconds(60);
+class CommandBehaviourTest extends CommandTestBase {
     private static final Duration SLACK = Duration.ofSeconds(2);
 
-    @TempDir
-    Path tmp;
 
-    private final List<ProcessHandle> strays = new ArrayList<>();
 
-    @AfterEach
-    void killStrays() {
-        for (ProcessHandle h : strays) h.destroyForcibly();
-        Thread.interrupted();
-    }
 
-    private static CommandResult run(Command c) {
-        return assertTimeoutPreemptively(HANG, c::run, () -> "run() did not return within " + HANG);
-    }
-
-    private static CommandResult runWithin(Command c, Duration max) {
-        long t0 = System.nanoTime();
-        CommandResult r = run(c);
-        Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        assertTrue(took.compareTo(max) <= 0, () -> "run() took " + took.toMillis() + " ms; the bound is " + max.toMillis() + " ms");
-        return r;
-    }
-
-    private void stray(long pid) {
-        ProcessHandle.of(pid).ifPresent(strays::add);
-    }
 
     private static void assertEnds(long pid, String what) throws InterruptedException {
         if (!ProcFs.awaitNotRunning(pid, HANG)) fail(what + " (pid " + pid + ") still runs " + HANG + " later");

@@ -72,9 +72,8 @@ import org.junit.jupiter.api.io.TempDir;
  * for them); stdin defaults to {@code /dev/null}, not the JVM's stdin.
  */
 @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-class CommandTest {
+class CommandTest extends CommandTestBase {
     /** How long a call that must return may take before the test fails instead of hanging. */
-    private static final Duration HANG = Duration.ofSeconds(60);
     /** Added to every contract bound: scheduling on a loaded 2-core machine, not performance. */
     private static final Duration SLACK = Duration.ofSeconds(2);
     private static final Duration ONE_SECOND = Duration.ofSeconds(1);
@@ -82,40 +81,16 @@ class CommandTest {
     private static final int SIGKILL = 9;
     private static final int ENOENT = 2;
 
-    @TempDir
-    Path tmp;
-
-    private final List<ProcessHandle> strays = new ArrayList<>();
-
-    @AfterEach
-    void killStrays() {
-        for (ProcessHandle h : strays) h.destroyForcibly();
-        Thread.interrupted();
-    }
 
     // ====================================================================== helpers
 
-    private static CommandResult run(Command c) {
-        return assertTimeoutPreemptively(HANG, c::run, () -> "run() did not return within " + HANG);
-    }
 
-    /** run(), which must return within max after it was called. */
-    private static CommandResult runWithin(Command c, Duration max) {
-        long t0 = System.nanoTime();
-        CommandResult r = run(c);
-        Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        assertTrue(took.compareTo(max) <= 0, () -> "run() took " + took.toMillis() + " ms; the bound is " + max.toMillis() + " ms");
-        return r;
-    }
 
     private static CommandResult await(CompletableFuture<CommandResult> f) throws Exception {
         return f.get(HANG.toSeconds(), SECONDS);
     }
 
     /** Remembers a descendant so that it is killed after the test, whatever happens (by handle: no reused pid). */
-    private void stray(long pid) {
-        ProcessHandle.of(pid).ifPresent(strays::add);
-    }
 
     /** Waits (bounded) until pid no longer runs (a zombie does not: in a container, pid 1 may never reap an orphan). */
     private static void assertEnds(long pid, String what) throws InterruptedException {

@@ -2,6 +2,7 @@ package dev.forkexec.runner;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * GNU parallel's replacement strings, compiled once from the command template and applied to each
@@ -91,29 +92,38 @@ final class Placeholders {
                 continue;
             }
             b.setLength(0);
-            for (Segment s : word) {
-                if (s.isLiteral()) {
-                    b.append(s.literal());
-                } else if (s.seq()) {
-                    b.append(seq);
-                } else if (s.slot()) {
-                    b.append(slot);
-                } else if (s.isAll()) {
-                    for (int i = 0; i < args.length; i++) {
-                        if (i > 0) b.append(' ');
-                        b.append(apply(s.transform(), args[i]));
-                    }
-                } else {
-                    String v = positional(s.source(), args);
-                    if (v != null) b.append(apply(s.transform(), v));
-                }
-            }
+            appendWord(b, word, args, seq, slot, v -> v);
             out.add(b.toString());
         }
         if (!hasPlaceholder) {
             for (String a : args) out.add(a);
         }
         return out;
+    }
+
+    /**
+     * One template word with its placeholders replaced; each substituted input value goes through
+     * {@code value} (as is for exec, shell-quoted for {@code sh -c}); {@code {#}} and {@code {%}} are numbers.
+     */
+    private void appendWord(StringBuilder b, List<Segment> word, String[] args, long seq, int slot,
+                            UnaryOperator<String> value) {
+        for (Segment s : word) {
+            if (s.isLiteral()) {
+                b.append(s.literal());
+            } else if (s.seq()) {
+                b.append(seq);
+            } else if (s.slot()) {
+                b.append(slot);
+            } else if (s.isAll()) {
+                for (int i = 0; i < args.length; i++) {
+                    if (i > 0) b.append(' ');
+                    b.append(value.apply(apply(s.transform(), args[i])));
+                }
+            } else {
+                String v = positional(s.source(), args);
+                if (v != null) b.append(value.apply(apply(s.transform(), v)));
+            }
+        }
     }
 
     /** The {@code sh -c} command line of one job: the template as shell code, the values quoted. */
@@ -123,23 +133,7 @@ final class Placeholders {
         for (List<Segment> word : words) {
             if (!first) b.append(' ');
             first = false;
-            for (Segment s : word) {
-                if (s.isLiteral()) {
-                    b.append(s.literal());
-                } else if (s.seq()) {
-                    b.append(seq);
-                } else if (s.slot()) {
-                    b.append(slot);
-                } else if (s.isAll()) {
-                    for (int i = 0; i < args.length; i++) {
-                        if (i > 0) b.append(' ');
-                        b.append(ShellQuote.quote(apply(s.transform(), args[i])));
-                    }
-                } else {
-                    String v = positional(s.source(), args);
-                    if (v != null) b.append(ShellQuote.quote(apply(s.transform(), v)));
-                }
-            }
+            appendWord(b, word, args, seq, slot, ShellQuote::quote);
         }
         if (!hasPlaceholder) {
             for (String a : args) {
