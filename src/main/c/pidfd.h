@@ -24,7 +24,7 @@ struct fe_usage {
 
 /*
  * Reaps the child: 0 with *status = (si_code << 8) | si_status and *usage filled. When
- * something else reaped it (SIGCHLD ignored, or a waitpid(-1) elsewhere), the status comes
+ * something else reaped it (SIGCHLD ignored, or a wait for any child elsewhere), the status comes
  * from the pidfd itself where the kernel keeps it (PIDFD_GET_INFO, Linux 6.15+; usage->valid
  * is 0), else FE_WAIT_UNKNOWN. FE_WAIT_RUNNING when !block and it still runs; or -errno.
  */
