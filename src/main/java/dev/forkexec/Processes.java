@@ -245,8 +245,7 @@ public final class Processes {
     private static ProcessSpec spec(String[] argv, String executable, Map<String, String> env, String dir, ChildFD c0,
             ChildFD c1, ChildFD c2) {
         SpecKey key = new SpecKey(List.of(argv), executable, env == null ? null : Map.copyOf(env), dir, c0, c1, c2);
-        ProcessSpec spec = SPECS.get(key, SpecKey::build);
-        return spec;
+        return SPECS.get(key, SpecKey::build);
     }
 
     /**

@@ -80,6 +80,21 @@ class RunnerEndToEndTest {
     }
 
     @Test
+    void moreInputsThanTheInputQueueHoldsEachRunOnceInOrder() throws Exception {
+        // 3,000 inputs: more than the 1,024 the input thread queues ahead plus a 256-job batch the
+        // reactor thread takes at a time, so the queue fills, blocks the reader and drains in batches.
+        StringBuilder in = new StringBuilder();
+        StringBuilder want = new StringBuilder();
+        for (int i = 1; i <= 3000; i++) {
+            in.append(i).append('\n');
+            want.append("n").append(i).append('\n');
+        }
+        Run r = run(dir, in.toString(), "-k", "-j4", "echo", "n{}");
+        assertEquals(want.toString(), r.out(), "missing, repeated or out-of-order jobs");
+        assertSummary(r, 3000, 0);
+    }
+
+    @Test
     void withoutACommandEachInputIsRunAsACommandLine() throws Exception {
         Run r = runner("-k", ":::", "echo hi there", "printf %s-%s\\\\n a b");
         assertEquals("hi there\na-b\n", r.out(), r::toString);
