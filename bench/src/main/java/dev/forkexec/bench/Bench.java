@@ -622,16 +622,28 @@ public final class Bench {
     }
 
     Map<String, List<Double>> fanoutJvm(Row row, int conc) throws Exception {
+        return runFanoutJvm(row == PB_VFORK ? vfork(smallHeap()) : smallHeap(), row.key,
+                series(conc == cfg.fanChildren ? "s6-all" : "s6-bounded", row.key), row == PB_VFORK ? "pb" : row.key,
+                "" + cfg.fanChildren, "" + conc, "" + cfg.fanBytes, "" + cfg.fanWarm);
+    }
+
+    /**
+     * Runs {@link FanoutMain} with {@code mainArgs} in a fresh JVM with {@code jvmFlags} and returns its
+     * figures (wall s, threads, library threads, peak RSS MiB, CPU s); its library threads' names go
+     * into {@code series}' note. Scenarios 6 and 10.
+     */
+    Map<String, List<Double>> runFanoutJvm(List<String> jvmFlags, String rowKey, Series series, String... mainArgs)
+            throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(row == PB_VFORK ? vfork(smallHeap()) : smallHeap());
-        cmd.addAll(List.of("-cp", jar.toString(), FanoutMain.class.getName(), row == PB_VFORK ? "pb" : row.key,
-                "" + cfg.fanChildren, "" + conc, "" + cfg.fanBytes, "" + cfg.fanWarm));
+        cmd.addAll(jvmFlags);
+        cmd.addAll(List.of("-cp", jar.toString(), FanoutMain.class.getName()));
+        cmd.addAll(List.of(mainArgs));
         Process p = new ProcessBuilder(cmd).redirectError(Redirect.INHERIT).start();
         String outText = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int code = p.waitFor();
         String last = outText.lines().filter(l -> l.startsWith("ok ")).reduce((a, b) -> b).orElse(null);
-        if (code != 0 || last == null) throw new IOException("fan-out JVM for " + row.key + " failed (exit " + code + ")");
+        if (code != 0 || last == null) throw new IOException("fan-out JVM for " + rowKey + " failed (exit " + code + ")");
         String[] f = last.split("\\s+");
         Map<String, List<Double>> m = new LinkedHashMap<>();
         m.put("wall", List.of(Long.parseLong(f[1]) / 1e9));
@@ -639,7 +651,7 @@ public final class Bench {
         m.put("lib", List.of(Double.parseDouble(f[3])));
         m.put("rss", List.of(Long.parseLong(f[4]) / 1024.0));
         m.put("cpu", List.of(Long.parseLong(f[6]) / 1e9));
-        series(conc == cfg.fanChildren ? "s6-all" : "s6-bounded", row.key).note = f[7];
+        series.note = f[7];
         return m;
     }
 }

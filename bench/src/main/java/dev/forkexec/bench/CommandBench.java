@@ -1,9 +1,5 @@
 package dev.forkexec.bench;
 
-import java.io.IOException;
-import java.lang.ProcessBuilder.Redirect;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,25 +64,8 @@ final class CommandBench {
     }
 
     private static Map<String, List<Double>> fanoutJvm(Bench b, Bench.Row row) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(b.smallHeap());
-        cmd.addAll(List.of("-cp", b.jar.toString(), FanoutMain.class.getName(), row.key(), "" + FAN_CHILDREN,
-                "" + FAN_CHILDREN, "" + FAN_BYTES, "" + FAN_WARM));
-        Process p = new ProcessBuilder(cmd).redirectError(Redirect.INHERIT).start();
-        String outText = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int code = p.waitFor();
-        String last = outText.lines().filter(l -> l.startsWith("ok ")).reduce((x, y) -> y).orElse(null);
-        if (code != 0 || last == null) throw new IOException("fan-out JVM for " + row.key() + " failed (exit " + code + ")");
-        String[] f = last.split("\\s+");
-        Map<String, List<Double>> m = new LinkedHashMap<>();
-        m.put("wall", List.of(Long.parseLong(f[1]) / 1e9));
-        m.put("threads", List.of(Double.parseDouble(f[2])));
-        m.put("lib", List.of(Double.parseDouble(f[3])));
-        m.put("rss", List.of(Long.parseLong(f[4]) / 1024.0));
-        m.put("cpu", List.of(Long.parseLong(f[6]) / 1e9));
-        b.series("s10", row.key()).note = f[7];
-        return m;
+        return b.runFanoutJvm(b.smallHeap(), row.key(), b.series("s10", row.key()), row.key(), "" + FAN_CHILDREN,
+                "" + FAN_CHILDREN, "" + FAN_BYTES, "" + FAN_WARM);
     }
 
     // ------------------------------------------------------------ report
