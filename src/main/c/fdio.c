@@ -14,4 +14,11 @@ long fe_write(int fd, const void *buf, size_t len) {
     return errno == EAGAIN ? 0 : -errno;
 }
 
+long fe_read(int fd, void *buf, size_t len) {
+    ssize_t n;
+    while ((n = read(fd, buf, len)) < 0 && errno == EINTR) {
+    }
+    return n >= 0 ? n : -errno;
+}
+
 int fe_close(int fd) { return close(fd) < 0 ? errno : 0; }

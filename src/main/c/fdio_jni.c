@@ -16,6 +16,14 @@ JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeFd_writeDirect(JNIEnv *e
     return (jint)fe_write(fd, base + position, (size_t)length);
 }
 
+JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeFd_readDirect(JNIEnv *env, jclass cls, jint fd,
+                                                                     jobject buffer, jint position, jint length) {
+    (void)cls;
+    char *base = (*env)->GetDirectBufferAddress(env, buffer);
+    if (base == NULL) return -EINVAL;
+    return (jint)fe_read(fd, base + position, (size_t)length);
+}
+
 /* The array stays pinned only for one write(2) on a non-blocking fd, which never waits. */
 JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeFd_writeArray(JNIEnv *env, jclass cls, jint fd,
                                                                      jbyteArray array, jint offset, jint length) {

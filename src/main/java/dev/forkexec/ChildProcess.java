@@ -393,7 +393,7 @@ public final class ChildProcess implements ProcessTransport {
             failed(callback, childFD, t);
         } finally {
             // A callback that interrupted the loop thread must not make its next read or write close a pipe.
-            if (reactor.inLoop()) Thread.interrupted();
+            if (reactor.inLoop()) reactor.clearInterrupt();
         }
     }
 
@@ -404,7 +404,7 @@ public final class ChildProcess implements ProcessTransport {
         } catch (Throwable t) {
             failed("childDataReceived", childFD, t);
         } finally {
-            Thread.interrupted(); // as in call(): the loop's next read must not see the callback's interrupt
+            reactor.clearInterrupt(); // as in call(): the loop's next read must not see the callback's interrupt
         }
     }
 
@@ -437,7 +437,7 @@ public final class ChildProcess implements ProcessTransport {
             }
             throw t;
         } finally {
-            if (reactor.inLoop()) Thread.interrupted();
+            if (reactor.inLoop()) reactor.clearInterrupt();
         }
     }
 
@@ -527,6 +527,11 @@ public final class ChildProcess implements ProcessTransport {
      * connectionMade asked of it, in order, then {@link #attach()}. Under the lock, so a call from
      * another thread meanwhile cannot overtake them.
      */
+    /** The reactor this child runs on. */
+    Reactor reactor() {
+        return reactor;
+    }
+
     void start() {
         synchronized (held) {
             for (Runnable task : held) reactor.execute(task);

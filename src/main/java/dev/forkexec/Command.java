@@ -45,11 +45,16 @@ import java.util.function.Consumer;
  * ignore it) after the child and its pipes are done, the result waits for their SIGKILL: once a timed-out
  * run has returned, nothing of its process group runs on.
  *
- * <p><b>Threads.</b> Both {@link #run()} and {@link #start()} use one shared {@link Reactor}, created on
- * first use and never closed, whose single daemon thread ({@code forkexec-reactor-N}) serves every
- * command and every {@link Processes} child of the JVM: 1,000 concurrent commands cost no thread per
- * child. Line consumers ({@link #onOutputLine}, {@link #onErrorLine}) run on that thread, so they must
- * be quick and must not block; the futures of {@link #start()} are completed from
+ * <p><b>Threads.</b> Neither way of running a command costs a thread per child. {@link #start()} uses
+ * one shared {@link Reactor}, created on first use and never closed, whose single daemon thread
+ * ({@code forkexec-reactor-N}) serves every started command and every {@link Processes} child of the
+ * JVM: 1,000 concurrent commands use that one thread. {@link #run()} blocks its calling thread anyway,
+ * so it runs the same reactor loop on that thread, for its own child, until the command has ended: the
+ * child's exit wakes the thread that waits for it, with no hand-off between threads, and a loop of
+ * {@code run()}s costs no more than spawning and waiting by hand ({@link Subprocess}). Line consumers
+ * ({@link #onOutputLine}, {@link #onErrorLine}) run on the loop's thread (the calling thread for
+ * {@code run()}, the shared reactor's for {@code start()}), so they should be quick: while one runs,
+ * that loop reads no pipe. The futures of {@link #start()} are completed from
  * {@link ForkJoinPool#commonPool()}, never on the reactor's thread.
  *
  * <p>A {@code Command} is a mutable builder and not thread-safe; {@link #run()} and {@link #start()}
@@ -349,8 +354,9 @@ public final class Command {
     /**
      * Streams stdout line by line as it arrives: each line decoded as UTF-8 (malformed input
      * replaced), without its {@code \n} (nor a {@code \r} before it); a last line without a newline
-     * comes at end-of-file. Called on the shared reactor's thread, in order, never concurrently: keep it
-     * short and never block in it. A line longer than 1 MiB is passed on in 1 MiB pieces. The output is
+     * comes at end-of-file. Called in order, never concurrently, on the thread that runs the command's
+     * loop (the one in {@link #run()}, or the shared reactor's for {@link #start()}): keep it short, since
+     * no pipe is read meanwhile. A line longer than 1 MiB is passed on in 1 MiB pieces. The output is
      * still captured (up to {@link #captureLimit(int)}; use {@code captureLimit(0)} to keep none). What
      * the consumer throws is rethrown by {@link #run()} (and completes the future of {@link #start()}
      * exceptionally) once the command has ended; the consumer is not called again after it threw.
@@ -434,23 +440,39 @@ public final class Command {
      * @return what the command did
      * @throws SpawnException the child could not be started (no such program, a bad directory, an
      *     input or output file that cannot be opened, ...); nothing is left behind
-     * @throws InterruptedException this thread was interrupted while waiting; the command's process
-     *     group is then killed (SIGKILL) and the command ends in the background
-     * @throws IllegalStateException called on the shared reactor's thread (from a line consumer or a
-     *     protocol callback), where waiting would deadlock: use {@link #start()} there; or a line
-     *     consumer was set for a stream that is not captured
+     * @throws InterruptedException this thread was interrupted before or while waiting (noticed within
+     *     0.1 s); the command's process group is then killed (SIGKILL) and the child reaped and its pipes
+     *     closed before this is thrown
+     * @throws IllegalStateException called on the shared reactor's thread (from a line consumer of a
+     *     started command or a protocol callback), where waiting would stall every other started
+     *     command and {@link Processes} child: use {@link #start()} there; or a line consumer was set
+     *     for a stream that is not captured
      */
     public CommandResult run() throws SpawnException, InterruptedException {
         if (SharedReactor.inReactorThread()) {
-            throw new IllegalStateException("Command.run() was called on the forkexec reactor's thread (from a line"
-                    + " consumer or a protocol callback), where waiting for the command would deadlock; use start()");
+            throw new IllegalStateException("Command.run() was called on the shared forkexec reactor's thread (from a line"
+                    + " consumer of a started command or a protocol callback), where waiting for the command would stall"
+                    + " every other child; use start()");
         }
-        CommandRun running = launch();
+        if (Thread.interrupted()) throw new InterruptedException("interrupted before Command.run() started " + this);
+        Reactor loop = Reactor.onCallingThread();
+        CommandRun running;
+        boolean interrupted;
         try {
-            return running.result().get();
-        } catch (InterruptedException e) {
-            running.kill();
-            throw e;
+            running = launch(loop);
+            interrupted = loop.runUntil(running.result());
+            if (interrupted) running.kill();
+        } finally {
+            loop.close(); // returns once the child is reaped and its pipes closed: at once after a SIGKILL
+        }
+        if (interrupted) {
+            Thread.interrupted(); // close() hands back an interrupt that came meanwhile: this exception reports it
+            throw new InterruptedException("interrupted while waiting for " + this + "; its process group was killed");
+        }
+        CompletableFuture<CommandResult> result = running.result();
+        if (!result.isDone()) throw new IllegalStateException("forkexec: the loop ended before " + this + " did");
+        try {
+            return result.get();
         } catch (ExecutionException e) {
             throw rethrow(e.getCause());
         }
@@ -467,7 +489,7 @@ public final class Command {
      * @throws IllegalStateException a line consumer was set for a stream that is not captured
      */
     public CompletableFuture<CommandResult> start() throws SpawnException {
-        CommandRun running = launch();
+        CommandRun running = launch(SharedReactor.get());
         CompletableFuture<CommandResult> f = new CompletableFuture<>();
         running.result().whenComplete((r, t) -> ForkJoinPool.commonPool().execute(() -> {
             if (t != null) {
@@ -496,7 +518,7 @@ public final class Command {
         throw new IllegalStateException("the command failed unexpectedly", t);
     }
 
-    private CommandRun launch() throws SpawnException {
+    private CommandRun launch(Reactor reactor) throws SpawnException {
         if (outputLines != null && stdout != Sink.CAPTURE) {
             throw new IllegalStateException("onOutputLine needs stdout captured, but it goes to " + describe(stdout, stdoutFile));
         }
@@ -512,7 +534,7 @@ public final class Command {
         ProcessSpec built = SPECS.get(key, SpecKey::build);
         CommandRun.Settings s = new CommandRun.Settings(argv, inputBytes, timeout, gracePeriod,
                 stdout == Sink.CAPTURE, stderr == Sink.CAPTURE, captureLimit, outputLines, errorLines, stderr == Sink.MERGE);
-        return CommandRun.start(SharedReactor.get(), built, s);
+        return CommandRun.start(reactor, built, s);
     }
 
     /**

@@ -10,7 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * One run of a {@link Command} on the shared reactor: the protocol that captures stdout and stderr,
+ * One run of a {@link Command} on a reactor (the shared one for {@code start()}, one on the calling
+ * thread for {@code run()}): the protocol that captures stdout and stderr,
  * the pull producer that feeds stdin, and the timers (timeout, SIGKILL after the grace period, the
  * pipes' grace period after the exit). Everything but {@link #start} and {@link #kill} runs on the
  * reactor's thread.
@@ -88,7 +89,7 @@ final class CommandRun implements ProcessProtocol, Producer {
         }
         if (settings.timeout() != null) {
             Duration left = settings.timeout().minusNanos(System.nanoTime() - startNanos);
-            timeoutCall = reactor.callLater(left.isNegative() ? Duration.ZERO : left, this::timedOut);
+            timeoutCall = later(left.isNegative() ? Duration.ZERO : left, this::timedOut);
         }
     }
 
@@ -114,7 +115,7 @@ final class CommandRun implements ProcessProtocol, Producer {
         status = exitStatus;
         if (timeoutCall != null) timeoutCall.cancel();
         // Descendants holding the pipes get one grace period, then the pipes are closed (Go's WaitDelay).
-        pipesCall = reactor.callLater(settings.grace(), this::pipesGraceOver);
+        pipesCall = later(settings.grace(), this::pipesGraceOver);
     }
 
     @Override
@@ -153,7 +154,7 @@ final class CommandRun implements ProcessProtocol, Producer {
         if (finished || status != null) return;
         timedOut = true;
         signalGroup(Signals.SIGTERM);
-        killCall = reactor.callLater(settings.grace(), () -> {
+        killCall = later(settings.grace(), () -> {
             if (finished) return;
             signalGroup(Signals.SIGKILL);
             if (finishAfterKill) finish();
@@ -168,6 +169,15 @@ final class CommandRun implements ProcessProtocol, Producer {
         for (int fd : child.spec().childFDs().keySet()) {
             if (fd > 2) child.closeChildFD(fd);
         }
+    }
+
+    /**
+     * A timer on the reactor, or none once it is closing: run()'s own loop is closed after an
+     * interrupt, and then kills, reaps and closes everything itself, so no timer is needed.
+     */
+    private Reactor.DelayedCall later(Duration delay, Runnable task) {
+        if (reactor.isClosed()) return null;
+        return reactor.callLater(delay, task);
     }
 
     private void signalGroup(int signal) {

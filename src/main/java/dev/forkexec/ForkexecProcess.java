@@ -46,7 +46,9 @@ final class ForkexecProcess extends Process implements ProcessProtocol {
     // Set by connectionMade, on the starting thread, before the reactor sees the child.
     private ChildProcess child;
     private long pid;
+    // Guarded by this: the JDK's handle for the pid, taken once, before the child can be reaped.
     private ProcessHandle handle;
+    private boolean handleTaken;
 
     /** Streams made from the parent's pipe ends (-1: the JDK's null stream; -2: a pipe at end-of-file). */
     ForkexecProcess(int stdinFd, int stdoutFd, int stderrFd) {
@@ -69,8 +71,23 @@ final class ForkexecProcess extends Process implements ProcessProtocol {
     public void connectionMade(ProcessTransport transport) {
         child = (ChildProcess) transport;
         pid = transport.pid();
-        // Before the reactor can reap the child: ProcessHandle.of(pid) of a reaped child is empty.
-        handle = ProcessHandle.of(pid).orElse(null);
+        // ProcessHandle.of(pid) of a reaped child is empty, so the handle must be taken before the
+        // reap. Taking it (a read of /proc/<pid>/stat) is queued to the reactor ahead of the child's
+        // registration, so it happens there, while the child execs and before its exit can be seen,
+        // instead of on the starting thread; toHandle() takes it itself if it comes first.
+        try {
+            child.reactor().callFromThread(this::takeHandle);
+        } catch (IllegalStateException closing) {
+            takeHandle();
+        }
+    }
+
+    private synchronized ProcessHandle takeHandle() {
+        if (!handleTaken) {
+            handle = ProcessHandle.of(pid).orElse(null);
+            handleTaken = true;
+        }
+        return handle;
     }
 
     @Override
@@ -203,6 +220,7 @@ final class ForkexecProcess extends Process implements ProcessProtocol {
      */
     @Override
     public ProcessHandle toHandle() {
+        ProcessHandle handle = takeHandle();
         if (handle == null) {
             throw new UnsupportedOperationException("no ProcessHandle for pid " + pid
                     + ": /proc/" + pid + " could not be read when the child started");

@@ -1,6 +1,7 @@
 package dev.forkexec;
 
 import dev.forkexec.internal.NativeEpoll;
+import dev.forkexec.internal.NativeFd;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -111,9 +112,14 @@ final class PolledFd implements Reactor.Handler {
         if (w != null && w.isOpen() && (ev & WRITE_EVENTS) != 0) w.ready(ev);
     }
 
-    /** read(2) into {@code buf}: bytes read, 0 for EAGAIN, -1 at EOF; an error throws. */
-    int read(ByteBuffer buf) throws IOException {
-        return channel.read(buf);
+    /**
+     * read(2) into {@code buf} (direct): bytes read, 0 when nothing is there yet, -1 at EOF or on an
+     * error (EIO from a terminal master whose slave side is gone is the usual one). The loop thread's
+     * interrupt status plays no part: a caller-driven loop may be interrupted at any moment.
+     */
+    int read(ByteBuffer buf) {
+        int n = NativeFd.read(fd, buf);
+        return n < -1 ? -1 : n;
     }
 
     /** An end is done with this fd: once none is left, leave the poll set and close the fd. */

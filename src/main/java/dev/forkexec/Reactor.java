@@ -61,6 +61,14 @@ public final class Reactor implements AutoCloseable {
     static final int HIGH_WATER_MARK = 64 * 1024;
     private static final long WAKE_TOKEN = 0;
     private static final int MAX_EVENTS = 256;
+    /** A calling thread's loop ({@link #onCallingThread}) serves one child: a few events per wait are enough. */
+    private static final int CALLER_MAX_EVENTS = 8;
+    /** How long a calling thread's loop sleeps at most before it looks at its interrupt status again. */
+    private static final int CALLER_SLICE_MILLIS = 100;
+    /** Read buffers and write chunks shared by the calling threads' loops, so that a run allocates neither. */
+    private static final ConcurrentLinkedQueue<ByteBuffer> SPARE_READ_BUFFERS = new ConcurrentLinkedQueue<>();
+    private static final int MAX_SPARE_READ_BUFFERS = 16;
+    private static final ChunkPool CALLER_CHUNKS = new ChunkPool(16);
     private static final AtomicInteger NAMES = new AtomicInteger();
 
     /** Something registered in the poll set. */
@@ -71,6 +79,10 @@ public final class Reactor implements AutoCloseable {
     private final int epfd;
     private final int wakefd;
     private final Thread thread;
+    /** No thread of its own: the thread that created it runs it, in {@link #runUntil} and {@link #close()}. */
+    private final boolean callerDriven;
+    /** Caller-driven only, loop thread only: an interrupt of the calling thread seen (and cleared) in the loop. */
+    private boolean interruptSeen;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakePending = new AtomicBoolean();
     /** Held while signalling wakefd and while closing it, so no signal lands on a reused fd number. */
@@ -81,21 +93,42 @@ public final class Reactor implements AutoCloseable {
     private Throwable death; // guarded by lifecycle: what ended the loop thread, if it died
     private int pendingSpawns; // guarded by lifecycle
     private volatile boolean terminated;
+    /** Loop thread only: inside turn(), where a caller-driven close() must not run the loop again. */
+    private boolean inTurn;
     /** Set while this thread is inside spawnProcess, so close() from connectionMade cannot wait on itself. */
-    private final ThreadLocal<Boolean> spawning = ThreadLocal.withInitial(() -> false);
+    private final ThreadLocal<Boolean> spawning;
+    /** Caller-driven only (one thread): inside spawnProcess, as {@link #spawning} is for a threaded reactor. */
+    private boolean callerSpawning;
 
     /** Chunks for every child's write queue (any thread); 64 free ones (4 MiB) at most are kept between bursts. */
-    private final ChunkPool chunkPool = new ChunkPool(64);
+    private final ChunkPool chunkPool;
 
     // Loop thread only.
     private final Map<Long, Handler> handlers = new HashMap<>();
     private final PriorityQueue<DelayedCall> timers = new PriorityQueue<>(Comparator.comparingLong(c -> c.deadline));
-    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+    private final ByteBuffer readBuffer;
+    private final long[] tokens;
+    private final int[] events;
     private long nextToken = WAKE_TOKEN + 1;
 
-    private Reactor() {
+    private Reactor(boolean callerDriven) {
         int ep = NativeEpoll.create();
         if (ep < 0) throw new IllegalStateException("epoll_create1 failed: " + NativeNames.errnoText(-ep));
+        if (callerDriven) {
+            // No eventfd: only the calling thread feeds this loop, and a task that another thread
+            // might queue still runs within a slice (CALLER_SLICE_MILLIS).
+            this.epfd = ep;
+            this.wakefd = -1;
+            this.callerDriven = true;
+            ByteBuffer spare = SPARE_READ_BUFFERS.poll();
+            this.readBuffer = spare != null ? spare : ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+            this.chunkPool = CALLER_CHUNKS;
+            this.tokens = new long[CALLER_MAX_EVENTS];
+            this.events = new int[CALLER_MAX_EVENTS];
+            this.thread = Thread.currentThread();
+            this.spawning = null;
+            return;
+        }
         int wake = NativeEpoll.eventfd();
         if (wake < 0) {
             NativeFd.close(ep);
@@ -109,8 +142,22 @@ public final class Reactor implements AutoCloseable {
         }
         this.epfd = ep;
         this.wakefd = wake;
+        this.callerDriven = false;
+        this.readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+        this.chunkPool = new ChunkPool(64);
+        this.tokens = new long[MAX_EVENTS];
+        this.events = new int[MAX_EVENTS];
         this.thread = new Thread(this::loop, "forkexec-reactor-" + NAMES.incrementAndGet());
         thread.setDaemon(true);
+        this.spawning = ThreadLocal.withInitial(() -> false);
+    }
+
+    private void setSpawning(boolean on) {
+        if (callerDriven) {
+            callerSpawning = on;
+        } else {
+            spawning.set(on);
+        }
     }
 
     /**
@@ -121,9 +168,53 @@ public final class Reactor implements AutoCloseable {
      * @throws IllegalStateException if the epoll fd or the eventfd cannot be created (out of fds)
      */
     public static Reactor create() {
-        Reactor r = new Reactor();
+        Reactor r = new Reactor(false);
         r.thread.start();
         return r;
+    }
+
+    /**
+     * A reactor without a thread of its own, for one blocking call ({@code Command.run()}): the
+     * calling thread, which would only wait anyway, runs the loop in {@link #runUntil} and
+     * {@link #close()}, so the child's exit wakes the very thread that waits for it, with no hand-off
+     * between threads. Only the creating thread may spawn on it, run it and close it.
+     */
+    static Reactor onCallingThread() {
+        return new Reactor(true);
+    }
+
+    /**
+     * Caller-driven only: runs the loop on this thread until {@code done} completes or the thread is
+     * interrupted. The loop's epoll wait cannot see an interrupt, so it sleeps at most
+     * {@value #CALLER_SLICE_MILLIS} ms at a time and looks between sleeps.
+     *
+     * @return true if the thread was interrupted (its interrupt status is cleared then), false once
+     *     {@code done} is complete or the loop has nothing left to do
+     * @throws Error or RuntimeException what broke the loop itself (not a callback's failure, which is
+     *     logged as on any reactor), once every child has been killed, reaped and ended
+     */
+    boolean runUntil(java.util.concurrent.Future<?> done) {
+        if (!callerDriven || !inLoop()) throw new IllegalStateException("runUntil is for the thread that created a caller-driven reactor");
+        try {
+            while (!done.isDone()) {
+                if (interruptSeen) {
+                    interruptSeen = false;
+                    return true;
+                }
+                if (!turn(CALLER_SLICE_MILLIS)) break;
+            }
+            if (interruptSeen) {
+                interruptSeen = false;
+                return true;
+            }
+            return false;
+        } catch (Throwable t) {
+            died(t);
+            release();
+            if (t instanceof Error e) throw e;
+            if (t instanceof RuntimeException e) throw e;
+            throw new IllegalStateException("the reactor's loop failed", t);
+        }
     }
 
     /**
@@ -152,7 +243,7 @@ public final class Reactor implements AutoCloseable {
             if (closing) throw new IllegalStateException("this Reactor is closed; create a new one to spawn");
             pendingSpawns++;
         }
-        spawning.set(true);
+        setSpawning(true);
         try {
             ChildProcess child = new ChildProcess(this, Subprocess.startForReactor(spec), protocol);
             child.connectionMade(); // an Error: the child is discarded and the Error thrown on from here
@@ -173,7 +264,7 @@ public final class Reactor implements AutoCloseable {
             child.start();
             return child;
         } finally {
-            spawning.set(false);
+            setSpawning(false);
             synchronized (lifecycle) {
                 pendingSpawns--;
             }
@@ -193,6 +284,10 @@ public final class Reactor implements AutoCloseable {
                 closing = true;
                 execute(this::killAll);
             }
+        }
+        if (callerDriven) {
+            if (inLoop() && !terminated && !callerSpawning && !inTurn) finishOnCallingThread();
+            return;
         }
         if (Thread.currentThread() == thread || spawning.get()) return;
         boolean interrupted = false;
@@ -306,6 +401,7 @@ public final class Reactor implements AutoCloseable {
     }
 
     private void wake() {
+        if (wakefd < 0) return; // caller-driven: see the constructor
         if (wakePending.compareAndSet(false, true)) {
             synchronized (wakeLock) {
                 // Once the loop has ended, wakefd is closed and its number may belong to another file.
@@ -352,34 +448,11 @@ public final class Reactor implements AutoCloseable {
 
     // ------------------------------------------------------------ the loop
 
+    /** The reactor thread's body. */
     private void loop() {
-        long[] tokens = new long[MAX_EVENTS];
-        int[] events = new int[MAX_EVENTS];
         try {
-            for (;;) {
-                Thread.interrupted(); // an interrupt would close the FileChannel a read or write uses
-                runTasks();
-                if (finished()) break;
-                int n = NativeEpoll.await(epfd, tokens, events, tasks.isEmpty() ? timeoutMillis() : 0);
-                if (n < 0) throw new IllegalStateException("epoll_wait failed: " + NativeNames.errnoText(-n));
-                for (int i = 0; i < n; i++) {
-                    if (tokens[i] == WAKE_TOKEN) {
-                        // Drain first, then clear: a wake() between the two finds wakePending still
-                        // set and skips the signal, but its task is already queued and runTasks()
-                        // runs next. The other order loses that signal and leaves wakePending stuck.
-                        NativeEpoll.drain(wakefd);
-                        wakePending.set(false);
-                        continue;
-                    }
-                    Handler h = handlers.get(tokens[i]);
-                    if (h == null) continue; // closed earlier in this batch
-                    try {
-                        h.ready(events[i]);
-                    } catch (RuntimeException e) {
-                        Log.logger().log(Level.ERROR, "forkexec reactor: handling an event failed", e);
-                    }
-                }
-                runTimers();
+            while (turn(-1)) {
+                // one pass per wake-up
             }
         } catch (Throwable t) {
             // Not rethrown, a VirtualMachineError neither: the thread ends either way, and rethrowing
@@ -388,12 +461,85 @@ public final class Reactor implements AutoCloseable {
             // error is raised, not where it is caught.
             died(t);
         } finally {
-            synchronized (wakeLock) {
-                terminated = true;
-                NativeFd.close(epfd);
-                NativeFd.close(wakefd);
+            release();
+        }
+    }
+
+    /** Caller-driven close(): the calling thread runs the loop until every child has ended, then frees it. */
+    private void finishOnCallingThread() {
+        try {
+            while (turn(CALLER_SLICE_MILLIS)) {
+                // killAll is queued: each child is SIGKILLed, reaped and ended
+            }
+        } catch (Throwable t) {
+            died(t);
+            throw t;
+        } finally {
+            release();
+            if (interruptSeen) {
+                interruptSeen = false;
+                Thread.currentThread().interrupt(); // not ours to swallow: the caller sees it after close()
             }
         }
+    }
+
+    /**
+     * One pass of the loop: the queued tasks, one epoll wait (at most {@code capMillis} when that is
+     * not -1), its events, the due timers.
+     *
+     * @return false once the reactor is finished (closing, no child, no task left)
+     */
+    private boolean turn(int capMillis) {
+        clearInterrupt(); // an interrupt would close the FileChannel a read or write uses
+        inTurn = true;
+        try {
+            runTasks();
+            if (finished()) return false;
+            int wait = tasks.isEmpty() ? timeoutMillis() : 0;
+            if (capMillis >= 0 && (wait < 0 || wait > capMillis)) wait = capMillis;
+            int n = NativeEpoll.await(epfd, tokens, events, wait);
+            if (n < 0) throw new IllegalStateException("epoll_wait failed: " + NativeNames.errnoText(-n));
+            for (int i = 0; i < n; i++) {
+                if (tokens[i] == WAKE_TOKEN) {
+                    // Drain first, then clear: a wake() between the two finds wakePending still
+                    // set and skips the signal, but its task is already queued and runTasks()
+                    // runs next. The other order loses that signal and leaves wakePending stuck.
+                    NativeEpoll.drain(wakefd);
+                    wakePending.set(false);
+                    continue;
+                }
+                Handler h = handlers.get(tokens[i]);
+                if (h == null) continue; // closed earlier in this batch
+                try {
+                    h.ready(events[i]);
+                } catch (RuntimeException e) {
+                    Log.logger().log(Level.ERROR, "forkexec reactor: handling an event failed", e);
+                }
+            }
+            runTimers();
+            return true;
+        } finally {
+            inTurn = false;
+        }
+    }
+
+    /**
+     * Loop thread: clears the interrupt status, which would make the next read or write close its
+     * FileChannel. A caller-driven loop remembers it, since it is the caller's to act on.
+     */
+    void clearInterrupt() {
+        if (Thread.interrupted() && callerDriven) interruptSeen = true;
+    }
+
+    /** The loop is over: its fds are closed (under wakeLock, so no wake() lands on a reused number). */
+    private void release() {
+        synchronized (wakeLock) {
+            if (terminated) return;
+            terminated = true;
+            NativeFd.close(epfd);
+            if (wakefd >= 0) NativeFd.close(wakefd);
+        }
+        if (callerDriven && SPARE_READ_BUFFERS.size() < MAX_SPARE_READ_BUFFERS) SPARE_READ_BUFFERS.add(readBuffer.clear());
     }
 
     /** How long epoll may sleep: until the earliest pending timer, or for ever. */
@@ -416,7 +562,7 @@ public final class Reactor implements AutoCloseable {
     }
 
     /** Runs a user's task on the loop: whatever it throws, an Error too, is logged and the loop goes on. */
-    private static void contained(String what, Runnable task) {
+    private void contained(String what, Runnable task) {
         try {
             task.run();
         } catch (Throwable t) {
@@ -426,7 +572,7 @@ public final class Reactor implements AutoCloseable {
                 // out of memory again, say: the loop matters more than the log line
             }
         } finally {
-            Thread.interrupted(); // a task that interrupted the loop must not make a read close a pipe
+            clearInterrupt(); // a task that interrupted the loop must not make a read close a pipe
         }
     }
 

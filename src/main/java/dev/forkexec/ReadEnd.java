@@ -1,7 +1,6 @@
 package dev.forkexec;
 
 import dev.forkexec.internal.NativeEpoll;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
@@ -45,13 +44,8 @@ final class ReadEnd extends FdEnd {
         ByteBuffer buf = reactor.readBuffer();
         for (int i = 0; i < max && isOpen(); i++) {
             if (!ignorePause && (child.readingPaused() || closeRequested)) return;
-            int n;
             buf.clear();
-            try {
-                n = fd.read(buf);
-            } catch (IOException e) {
-                n = -1;
-            }
+            int n = fd.read(buf);
             if (n == 0) return;
             if (n < 0) {
                 closeAndMaybeEnd();

@@ -157,16 +157,43 @@ class CommandBehaviourTest extends CommandTestBase {
     }
 
     @Test
-    void runOnTheReactorThreadIsRefusedInsteadOfDeadlocking() throws Exception {
+    void runOnTheSharedReactorThreadIsRefusedInsteadOfStallingIt() throws Exception {
         AtomicReference<Throwable> thrown = new AtomicReference<>();
-        run(Command.of("echo", "x").onOutputLine(l -> {
+        Command.of("echo", "x").onOutputLine(l -> {
             try {
                 Command.of("true").run();
             } catch (Throwable t) {
                 thrown.set(t);
             }
-        }));
+        }).start().get(HANG.toSeconds(), SECONDS);
         assertInstanceOf(IllegalStateException.class, thrown.get());
+        assertTrue(thrown.get().getMessage().contains("use start()"), thrown.get()::getMessage);
+    }
+
+    @Test
+    void runLineConsumersRunOnTheCallingThread() throws Exception {
+        AtomicReference<Thread> caller = new AtomicReference<>();
+        AtomicReference<Thread> consumer = new AtomicReference<>();
+        Command c = Command.of("echo", "x").onOutputLine(l -> consumer.set(Thread.currentThread()));
+        assertTimeoutPreemptively(HANG, () -> {
+            caller.set(Thread.currentThread());
+            return c.run();
+        });
+        assertEquals(caller.get(), consumer.get());
+    }
+
+    @Test
+    void aLineConsumerOfRunMayRunACommandItself() throws Exception {
+        AtomicReference<String> inner = new AtomicReference<>();
+        CommandResult outer = run(Command.of("echo", "outer").onOutputLine(l -> {
+            try {
+                inner.set(Command.of("echo", "inner " + l).run().stdoutText());
+            } catch (SpawnException | InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }));
+        assertEquals("outer\n", outer.stdoutText());
+        assertEquals("inner outer\n", inner.get());
     }
 
     @Test

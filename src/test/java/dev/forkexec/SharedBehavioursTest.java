@@ -38,7 +38,7 @@ import org.opentest4j.TestAbortedException;
 
 /**
  * What every way of starting a child must do alike, written once and run against each {@link Launcher}:
- * {@link Subprocess}, a {@link Reactor}, {@link Command}, {@link Processes} and, on a pseudo-terminal,
+ * {@link Subprocess}, a {@link Reactor}, {@link Command} (its run() and its start()), {@link Processes} and, on a pseudo-terminal,
  * {@link Expect}. The environment (a given one is the child's whole environment; by default the
  * JVM's), the working directory, argv byte for byte, exit decoding (codes, signals, core dumps), a
  * missing program's error, and where a way has them the fd map (fds 3 and up) and the redirects of fds
@@ -61,12 +61,13 @@ class SharedBehavioursTest {
     Path tmp;
 
     /**
-     * Command and Processes share one reactor that lives as long as the JVM: started here, its thread
-     * and its epoll and eventfd fds are there before {@link ReactorTestSupport} takes its first look.
+     * Command.start() and Processes share one reactor that lives as long as the JVM: started here, its
+     * thread and its epoll and eventfd fds are there before {@link ReactorTestSupport} takes its first
+     * look. (Command.run() runs its own loop on the calling thread and leaves nothing behind.)
      */
     @BeforeAll
     static void startTheSharedReactor() throws Exception {
-        assertEquals(ExitStatus.exited(0), Command.of("true").run().exitStatus());
+        assertEquals(ExitStatus.exited(0), Command.of("true").start().get(30, TimeUnit.SECONDS).exitStatus());
     }
 
     /** Surefire names a failed parameterised test by its index only: the failure names the way too. */
@@ -156,7 +157,21 @@ class SharedBehavioursTest {
      * {@code Command.of(argv...)} with {@code directory(dir)}, or {@code Command.of(spec)} where the spec
      * replaces the environment or maps fds 3 and up; fds 0-2 translated into Command's own settings.
      */
-    static final Launcher COMMAND = new Launcher() {
+    static final Launcher COMMAND = new CommandLauncher(false);
+    static final Launcher COMMAND_START = new CommandLauncher(true);
+
+    /** A Command: run() drives its child on the calling thread, start() on the shared reactor. */
+    static final class CommandLauncher implements Launcher {
+        private final boolean started;
+
+        CommandLauncher(boolean started) {
+            this.started = started;
+        }
+
+        private CommandResult run(Command c) throws Exception {
+            return started ? c.start().get(30, TimeUnit.SECONDS) : c.run();
+        }
+
         private Command command(ProcessSpec spec) {
             assertOnlyArgvEnvironmentDirectoryAndFds(spec);
             Command c;
@@ -200,7 +215,7 @@ class SharedBehavioursTest {
 
         @Override
         public Ran run(ReactorTestSupport rt, ProcessSpec spec) throws Exception {
-            CommandResult r = command(spec).run();
+            CommandResult r = run(command(spec));
             assertFalse(r.timedOut(), "a command without a timeout timed out: " + r);
             return new Ran(r.exitStatus(), r.stdoutText(), r.stderrText());
         }
@@ -208,14 +223,14 @@ class SharedBehavioursTest {
         @Override
         public SpawnException startFails(ReactorTestSupport rt, ProcessSpec spec) throws Exception {
             Command c = command(spec);
-            return leavesNothing(spec, c::run);
+            return leavesNothing(spec, started ? c::start : c::run);
         }
 
         @Override
         public String toString() {
-            return "Command";
+            return started ? "Command.start()" : "Command.run()";
         }
-    };
+    }
 
     /**
      * {@code Processes.start} of a ProcessBuilder made from the spec. It has no fd map; its exit value is
@@ -411,7 +426,7 @@ class SharedBehavioursTest {
     }
 
     static Stream<Launcher> launchers() {
-        return Stream.of(SUBPROCESS, REACTOR, COMMAND, PROCESSES, EXPECT);
+        return Stream.of(SUBPROCESS, REACTOR, COMMAND, COMMAND_START, PROCESSES, EXPECT);
     }
 
     static Stream<Launcher> launchersWithAnFdMap() {

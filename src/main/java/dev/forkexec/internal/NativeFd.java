@@ -3,7 +3,7 @@ package dev.forkexec.internal;
 import java.io.FileDescriptor;
 import java.nio.ByteBuffer;
 
-/** Mirrors {@code fdio_jni.c}: raw writes and closes of the parent's ends of a child's pipes. */
+/** Mirrors {@code fdio_jni.c}: raw reads, writes and closes of the parent's ends of a child's pipes. */
 public final class NativeFd {
     static {
         NativeLibrary.load();
@@ -30,6 +30,26 @@ public final class NativeFd {
         if (n > 0) src.position(src.position() + n);
         return n;
     }
+
+    /**
+     * read(2) from a non-blocking fd into a direct buffer, advancing its position: bytes read, 0 when
+     * nothing is there yet (EAGAIN), -1 at end-of-file, or {@code -1 - errno} for an error. Unlike
+     * FileChannel.read it ignores the caller's interrupt status, which must never close a child's pipe.
+     *
+     * @throws IllegalArgumentException for a heap buffer
+     */
+    public static int read(int fd, ByteBuffer dst) {
+        if (!dst.isDirect()) throw new IllegalArgumentException("NativeFd.read needs a direct buffer");
+        int n = readDirect(fd, dst, dst.position(), dst.remaining());
+        if (n > 0) {
+            dst.position(dst.position() + n);
+            return n;
+        }
+        if (n == 0) return -1;
+        return n == -NativeNames.EAGAIN ? 0 : -1 + n;
+    }
+
+    private static native int readDirect(int fd, ByteBuffer buffer, int position, int length);
 
     private static native int writeDirect(int fd, ByteBuffer buffer, int position, int length);
 

@@ -22,6 +22,7 @@ public final class NativeNames {
     public static final int ENODEV = errno("ENODEV");
     public static final int ENOSPC = errno("ENOSPC");
     public static final int EIO = errno("EIO");
+    public static final int EAGAIN = errno("EAGAIN");
 
     private NativeNames() {}
 
