@@ -2,8 +2,10 @@
  * epoll_jni.c - JNI glue for dev.forkexec.internal.NativeEpoll: marshalling only; the
  * syscalls are in epoll.c.
  */
+#include <errno.h>
 #include <jni.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 
 #include "dev_forkexec_internal_NativeEpoll.h"
@@ -40,6 +42,31 @@ JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeEpoll_await(JNIEnv *env,
         (*env)->SetLongArrayRegion(env, tokens, 0, n, (const jlong *)t);
         (*env)->SetIntArrayRegion(env, events, 0, n, (const jint *)e);
     }
+    return n;
+}
+
+JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeEpoll_poll(JNIEnv *env, jclass cls, jintArray fds, jintArray events,
+                                                         jintArray revents, jint count, jint timeoutMillis) {
+    (void)cls;
+    if (count < 0 || (*env)->GetArrayLength(env, fds) < count || (*env)->GetArrayLength(env, events) < count
+        || (*env)->GetArrayLength(env, revents) < count) {
+        return -EINVAL;
+    }
+    jint small[3][16];
+    jint *f = small[0], *e = small[1], *r = small[2];
+    jint *heap = NULL;
+    if (count > 16) {
+        heap = malloc(3 * (size_t)count * sizeof *heap);
+        if (heap == NULL) return -ENOMEM;
+        f = heap;
+        e = heap + count;
+        r = heap + 2 * count;
+    }
+    (*env)->GetIntArrayRegion(env, fds, 0, count, f);
+    (*env)->GetIntArrayRegion(env, events, 0, count, e);
+    int n = fe_poll((const int *)f, (const uint32_t *)e, (uint32_t *)r, count, timeoutMillis);
+    if (n > 0) (*env)->SetIntArrayRegion(env, revents, 0, count, r);
+    free(heap);
     return n;
 }
 

@@ -561,6 +561,26 @@ public final class Command {
             if (base == null || !base.newSession()) b.processGroup(0);
             return b.childFD(0, in).childFD(1, out).childFD(2, err).build();
         }
+
+        // Written out: the record's generated ones go through method handles, which cost a loop of
+        // short commands a few percent of its time.
+        @Override
+        public int hashCode() {
+            int h = argv.hashCode();
+            h = 31 * h + (base == null ? 0 : base.hashCode());
+            h = 31 * h + extraEnvironment.hashCode();
+            h = 31 * h + (directory == null ? 0 : directory.hashCode());
+            h = 31 * h + in.hashCode();
+            h = 31 * h + out.hashCode();
+            return 31 * h + err.hashCode();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SpecKey k && argv.equals(k.argv) && Objects.equals(base, k.base)
+                    && extraEnvironment.equals(k.extraEnvironment) && Objects.equals(directory, k.directory)
+                    && in.equals(k.in) && out.equals(k.out) && err.equals(k.err);
+        }
     }
 
     /** The specs of the most recent starts (see RecentSpecs). */

@@ -107,17 +107,22 @@ public final class Reactor implements AutoCloseable {
     private final Map<Long, Handler> handlers = new HashMap<>();
     private final PriorityQueue<DelayedCall> timers = new PriorityQueue<>(Comparator.comparingLong(c -> c.deadline));
     private final ByteBuffer readBuffer;
-    private final long[] tokens;
-    private final int[] events;
+    private long[] tokens;
+    private int[] events;
+    // Caller-driven only: the poll set, as parallel arrays (fd, interest, token, what poll(2) saw).
+    private int pollCount;
+    private int[] pollFds;
+    private int[] pollEvents;
+    private long[] pollTokens;
+    private int[] pollRevents;
     private long nextToken = WAKE_TOKEN + 1;
 
     private Reactor(boolean callerDriven) {
-        int ep = NativeEpoll.create();
-        if (ep < 0) throw new IllegalStateException("epoll_create1 failed: " + NativeNames.errnoText(-ep));
         if (callerDriven) {
+            // No epoll fd: the poll set is kept here and waited on with poll(2) (see pollControl).
             // No eventfd: only the calling thread feeds this loop, and a task that another thread
             // might queue still runs within a slice (CALLER_SLICE_MILLIS).
-            this.epfd = ep;
+            this.epfd = -1;
             this.wakefd = -1;
             this.callerDriven = true;
             ByteBuffer spare = SPARE_READ_BUFFERS.poll();
@@ -125,10 +130,16 @@ public final class Reactor implements AutoCloseable {
             this.chunkPool = CALLER_CHUNKS;
             this.tokens = new long[CALLER_MAX_EVENTS];
             this.events = new int[CALLER_MAX_EVENTS];
+            this.pollFds = new int[CALLER_MAX_EVENTS];
+            this.pollEvents = new int[CALLER_MAX_EVENTS];
+            this.pollTokens = new long[CALLER_MAX_EVENTS];
+            this.pollRevents = new int[CALLER_MAX_EVENTS];
             this.thread = Thread.currentThread();
             this.spawning = null;
             return;
         }
+        int ep = NativeEpoll.create();
+        if (ep < 0) throw new IllegalStateException("epoll_create1 failed: " + NativeNames.errnoText(-ep));
         int wake = NativeEpoll.eventfd();
         if (wake < 0) {
             NativeFd.close(ep);
@@ -177,7 +188,10 @@ public final class Reactor implements AutoCloseable {
      * A reactor without a thread of its own, for one blocking call ({@code Command.run()}): the
      * calling thread, which would only wait anyway, runs the loop in {@link #runUntil} and
      * {@link #close()}, so the child's exit wakes the very thread that waits for it, with no hand-off
-     * between threads. Only the creating thread may spawn on it, run it and close it.
+     * between threads. It holds no fd of its own: its poll set is a few entries kept here and waited
+     * on with poll(2), which for one child costs fewer syscalls than an epoll instance would (no
+     * epoll_create1, no epoll_ctl per fd, no close). Only the creating thread may spawn on it, run it
+     * and close it.
      */
     static Reactor onCallingThread() {
         return new Reactor(true);
@@ -422,10 +436,65 @@ public final class Reactor implements AutoCloseable {
 
     /** epoll_ctl; a failure here is a bug in the bookkeeping, never the user's doing. */
     void control(int op, int fd, int events, long token) {
+        if (callerDriven) {
+            pollControl(op, fd, events, token);
+            return;
+        }
         int err = NativeEpoll.ctl(epfd, op, fd, events, token);
         if (err != 0) {
             throw new IllegalStateException("epoll_ctl(op " + op + ", fd " + fd + ") failed: " + NativeNames.errnoText(err));
         }
+    }
+
+    /**
+     * Caller-driven: epoll_ctl's bookkeeping on the poll set kept here, with epoll's errors for the
+     * same mistakes (ADD of an fd already in it, MOD or DEL of one that is not).
+     */
+    private void pollControl(int op, int fd, int interest, long token) {
+        int i = 0;
+        while (i < pollCount && pollFds[i] != fd) i++;
+        boolean present = i < pollCount;
+        if (op == NativeEpoll.CTL_ADD ? present : !present) {
+            throw new IllegalStateException("poll set op " + op + " on fd " + fd + " failed: "
+                    + (present ? "already in the set" : "not in the set"));
+        }
+        if (op == NativeEpoll.CTL_DEL) {
+            pollCount--;
+            pollFds[i] = pollFds[pollCount];
+            pollEvents[i] = pollEvents[pollCount];
+            pollTokens[i] = pollTokens[pollCount];
+            return;
+        }
+        if (op == NativeEpoll.CTL_ADD) {
+            if (pollCount == pollFds.length) {
+                int n = pollCount * 2;
+                pollFds = java.util.Arrays.copyOf(pollFds, n);
+                pollEvents = java.util.Arrays.copyOf(pollEvents, n);
+                pollTokens = java.util.Arrays.copyOf(pollTokens, n);
+                pollRevents = java.util.Arrays.copyOf(pollRevents, n);
+                tokens = new long[n];
+                events = new int[n];
+            }
+            pollFds[i] = fd;
+            pollCount++;
+        }
+        pollEvents[i] = interest;
+        pollTokens[i] = token;
+    }
+
+    /** Caller-driven: one poll(2) of the set, its ready entries copied out as epoll_wait would give them. */
+    private int pollWait(int timeoutMillis) {
+        int n = NativeEpoll.poll(pollFds, pollEvents, pollRevents, pollCount, timeoutMillis);
+        if (n <= 0) return n;
+        int k = 0;
+        for (int i = 0; i < pollCount; i++) {
+            if (pollRevents[i] != 0) {
+                tokens[k] = pollTokens[i];
+                events[k] = pollRevents[i];
+                k++;
+            }
+        }
+        return k;
     }
 
     ByteBuffer readBuffer() {
@@ -497,8 +566,8 @@ public final class Reactor implements AutoCloseable {
             if (finished()) return false;
             int wait = tasks.isEmpty() ? timeoutMillis() : 0;
             if (capMillis >= 0 && (wait < 0 || wait > capMillis)) wait = capMillis;
-            int n = NativeEpoll.await(epfd, tokens, events, wait);
-            if (n < 0) throw new IllegalStateException("epoll_wait failed: " + NativeNames.errnoText(-n));
+            int n = callerDriven ? pollWait(wait) : NativeEpoll.await(epfd, tokens, events, wait);
+            if (n < 0) throw new IllegalStateException((callerDriven ? "poll" : "epoll_wait") + " failed: " + NativeNames.errnoText(-n));
             for (int i = 0; i < n; i++) {
                 if (tokens[i] == WAKE_TOKEN) {
                     // Drain first, then clear: a wake() between the two finds wakePending still
@@ -536,7 +605,7 @@ public final class Reactor implements AutoCloseable {
         synchronized (wakeLock) {
             if (terminated) return;
             terminated = true;
-            NativeFd.close(epfd);
+            if (epfd >= 0) NativeFd.close(epfd);
             if (wakefd >= 0) NativeFd.close(wakefd);
         }
         if (callerDriven && SPARE_READ_BUFFERS.size() < MAX_SPARE_READ_BUFFERS) SPARE_READ_BUFFERS.add(readBuffer.clear());

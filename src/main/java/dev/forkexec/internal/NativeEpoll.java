@@ -28,6 +28,14 @@ public final class NativeEpoll {
     /** epoll_wait: fills tokens/events, returns the count (0 on EINTR/timeout) or -errno. */
     public static native int await(int epfd, long[] tokens, int[] events, int timeoutMillis);
 
+    /**
+     * poll(2) over {@code fds[0..count)}, each for its {@code events} (the EPOLL* bits, which are
+     * poll's): fills {@code revents} (a closed fd reads as EPOLLERR | EPOLLHUP) and returns how many
+     * are ready, 0 on EINTR or timeout, or -errno. For a short-lived loop over a few fds, where an
+     * epoll instance would cost more syscalls than it saves.
+     */
+    public static native int poll(int[] fds, int[] events, int[] revents, int count, int timeoutMillis);
+
     /** Wakes a waiter: 0 or errno. */
     public static native int signal(int efd);
 
