@@ -702,7 +702,9 @@ public final class ProcessSpec {
             } else {
                 env = System.getenv();
             }
-            Map<String, String> checked = new LinkedHashMap<>();
+            // environment() took a private copy that nothing changes afterwards (a later call replaces
+            // it), so once checked it can be the spec's own; the JVM's environment is copied, in its order.
+            Map<String, String> checked = environmentSet ? null : new LinkedHashMap<>();
             for (Map.Entry<String, String> e : env.entrySet()) {
                 String name = e.getKey();
                 String value = e.getValue();
@@ -717,8 +719,9 @@ public final class ProcessSpec {
                 // The messages are built only on failure: a spec's build must stay cheap for job runners.
                 if (name.indexOf('\0') >= 0) noNul(name, "environment variable name " + printable(name));
                 if (value.indexOf('\0') >= 0) noNul(value, "environment variable " + name);
-                checked.put(name, value);
+                if (checked != null) checked.put(name, value);
             }
+            if (checked == null) checked = environment;
             if (directorySet && directory == null) throw new IllegalArgumentException("directory must not be null");
             if (directory != null) noNul(directory.toString(), "directory");
             if (uidSet && uid < 0) throw new IllegalArgumentException("uid must not be negative, was " + uid);

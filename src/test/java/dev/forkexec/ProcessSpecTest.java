@@ -233,6 +233,29 @@ class ProcessSpecTest {
     }
 
     @Test
+    void theSameProgramUnderAnotherPathGetsThatPathsCandidates() {
+        // The lookup keeps its last answer for job runners: a new PATH must still be searched.
+        assertEquals(List.of("/a/prog"), ProcessSpec.command("prog").environment(Map.of("PATH", "/a")).build().candidates());
+        assertEquals(List.of("/b/prog"), ProcessSpec.command("prog").environment(Map.of("PATH", "/b")).build().candidates());
+        assertEquals(List.of("/a/other"), ProcessSpec.command("other").environment(Map.of("PATH", "/a")).build().candidates());
+    }
+
+    @Test
+    void aBuilderBuiltTwiceGivesEqualSpecsThatALaterEnvironmentDoesNotChange() {
+        Map<String, String> env = new LinkedHashMap<>(Map.of("A", "1"));
+        ProcessSpec.Builder b = ProcessSpec.command("true").environment(env);
+        ProcessSpec first = b.build();
+        ProcessSpec second = b.build();
+        env.put("B", "2");
+        b.environment(Map.of("C", "3"));
+        ProcessSpec third = b.build();
+        assertEquals(Map.of("A", "1"), first.environment());
+        assertEquals(first, second);
+        assertEquals(Map.of("C", "3"), third.environment());
+        assertThrows(UnsupportedOperationException.class, () -> first.environment().put("X", "y"));
+    }
+
+    @Test
     void aNameWithASlashIsNotLookedUp() {
         ProcessSpec s = ProcessSpec.command("./bin/prog").environment(Map.of("PATH", "/a")).build();
         assertEquals(List.of("./bin/prog"), s.candidates());

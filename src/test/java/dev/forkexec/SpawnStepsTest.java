@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.forkexec.testkit.JavaCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,6 +46,20 @@ class SpawnStepsTest {
     }
 
     // ------------------------------------------------------------------ environment
+
+    @Test
+    void eachSpawnGetsTheValuesOfItsOwnEnvironment() throws Exception {
+        // The encoded entries are kept between spawns (a job runner's environments differ by a variable
+        // or two): a changed value, or an equal one in another String, must reach the child as given.
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", "/usr/bin:/bin");
+        for (String x : List.of("one", "two", new String("two"), "three", "one")) {
+            env.put("FORKEXEC_X", x);
+            ProcessSpec spec = ProcessSpec.command("sh", "-c", "printf %s \"$FORKEXEC_X\"").environment(env)
+                    .childFDs(STDOUT).build();
+            assertEquals(x, output(spec));
+        }
+    }
 
     // ------------------------------------------------------------------ program lookup
 

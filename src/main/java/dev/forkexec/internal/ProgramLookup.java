@@ -17,6 +17,19 @@ public final class ProgramLookup {
     public static List<String> candidates(String program, String path) {
         if (program.isEmpty() || program.indexOf('/') >= 0) return List.of(program);
         String search = path != null ? path : DEFAULT_PATH;
+        Last last = LAST;
+        if (last != null && last.program.equals(program) && last.search.equals(search)) return last.candidates;
+        List<String> found = search(program, search);
+        LAST = new Last(program, search, found);
+        return found;
+    }
+
+    /** The last lookup: a job runner starts the same program with the same PATH again and again. */
+    private record Last(String program, String search, List<String> candidates) {}
+
+    private static volatile Last LAST;
+
+    private static List<String> search(String program, String search) {
         List<String> out = new ArrayList<>();
         for (String dir : search.split(":", -1)) {
             if (dir.isEmpty()) {

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A {@link ProcessSpec} in the form {@code spawn_jni.c} reads (see {@link NativeSpawn}): encoded once
@@ -26,9 +27,9 @@ public final class SpawnRequest {
         String program = spec.executable() != null ? spec.executable() : spec.argv().get(0);
         Map<String, String> env = spec.environment();
         this.candidates = ProgramLookup.candidates(program, env.get("PATH"));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
         for (String a : spec.argv()) cString(out, a);
-        for (Map.Entry<String, String> e : env.entrySet()) cString(out, e.getKey() + "=" + e.getValue());
+        for (Map.Entry<String, String> e : env.entrySet()) out.writeBytes(EnvEntries.encoded(e.getKey(), e.getValue()));
         for (String c : candidates) cString(out, c);
         if (spec.directory() != null) cString(out, spec.directory().toString());
         if (spec.cgroup() != null) cString(out, spec.cgroup().toString());
@@ -180,6 +181,31 @@ public final class SpawnRequest {
             case SAME_AS: return NativeSpawn.FD_SAME_AS;
             case TERMINAL: return NativeSpawn.FD_PTY_SLAVE;
             default: throw new IllegalStateException("no native encoding for " + what);
+        }
+    }
+
+    /**
+     * "NAME=value\0" of the environment's entries, kept by name: a job runner's children get the same
+     * environment (the same String objects) plus a variable or two, so each spawn would encode the
+     * same few kilobytes again. At most {@link #MAX} names are kept; the cache then starts afresh.
+     */
+    private static final class EnvEntries {
+        static final int MAX = 4096;
+        /** Per name: {value, its encoded entry}; a value is matched by identity, so a stale one is never reused. */
+        private static final ConcurrentHashMap<String, Object[]> BY_NAME = new ConcurrentHashMap<>();
+
+        static byte[] encoded(String name, String value) {
+            Object[] kept = BY_NAME.get(name);
+            if (kept != null && kept[0] == value) return (byte[]) kept[1];
+            byte[] n = name.getBytes(StandardCharsets.UTF_8);
+            byte[] v = value.getBytes(StandardCharsets.UTF_8);
+            byte[] entry = new byte[n.length + 1 + v.length + 1];
+            System.arraycopy(n, 0, entry, 0, n.length);
+            entry[n.length] = '=';
+            System.arraycopy(v, 0, entry, n.length + 1, v.length);
+            if (BY_NAME.size() >= MAX) BY_NAME.clear();
+            BY_NAME.put(name, new Object[] {value, entry});
+            return entry;
         }
     }
 
