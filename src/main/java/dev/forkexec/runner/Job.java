@@ -46,7 +46,7 @@ final class Job {
     /** The attempt's cgroup with {@code --cgroup}, else null. */
     Path cgroup;
 
-    /** The running child of the current attempt (null when not running); set on the spawner thread. */
+    /** The running child of the current attempt (null when not running); set on the spawning thread. */
     volatile ChildProcess process;
     /** The attempt's time limit when it started (ns), 0 for none. */
     long timeoutNanos;

@@ -113,6 +113,24 @@ class RunnerEndToEndTest {
     }
 
     @Test
+    void concurrentJobsEachSeeTheirOwnSeqAndSlot() throws Exception {
+        // -j 4 spawns from spawner threads while the next job's environment is being set up.
+        List<String> inputs = new ArrayList<>();
+        for (int i = 1; i <= 40; i++) inputs.add("x" + i);
+        List<String> args = new ArrayList<>(List.of("-j4", "-k", "--shell", "echo $PARALLEL_SEQ {#} $PARALLEL_JOBSLOT {%}", ":::"));
+        args.addAll(inputs);
+        Run r = runner(args.toArray(new String[0]));
+        String[] lines = r.out().split("\n");
+        assertEquals(40, lines.length, r::toString);
+        for (int i = 0; i < 40; i++) {
+            String[] f = lines[i].split(" ");
+            assertEquals(String.valueOf(i + 1), f[0], r::toString);
+            assertEquals(f[0], f[1], r::toString);
+            assertEquals(f[3], f[2], r::toString);
+        }
+    }
+
+    @Test
     void theExitStatusIsTheNumberOfFailedJobs() throws Exception {
         Run r = runner("--shell", "exit {}", ":::", "0", "1", "2", "3");
         assertEquals(3, r.status(), r::toString);
