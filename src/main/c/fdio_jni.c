@@ -41,10 +41,22 @@ JNIEXPORT jint JNICALL Java_dev_forkexec_internal_NativeFd_close(JNIEnv *env, jc
     return fe_close(fd);
 }
 
+/*
+ * FileDescriptor.fd, looked up once: a lookup by name costs more than the rest of the call, and
+ * FileDescriptor is a boot class, never unloaded, so its field ID stays valid. Two threads racing
+ * here store the same value.
+ */
+static jfieldID descriptor_fd;
+
 JNIEXPORT void JNICALL Java_dev_forkexec_internal_NativeFd_setFd(JNIEnv *env, jclass cls, jobject descriptor,
                                                                 jint fd) {
     (void)cls;
-    jclass type = (*env)->GetObjectClass(env, descriptor);
-    jfieldID field = (*env)->GetFieldID(env, type, "fd", "I");
-    if (field != NULL) (*env)->SetIntField(env, descriptor, field, fd);
+    jfieldID field = descriptor_fd;
+    if (field == NULL) {
+        jclass type = (*env)->GetObjectClass(env, descriptor);
+        field = (*env)->GetFieldID(env, type, "fd", "I");
+        if (field == NULL) return; /* NoSuchFieldError is pending */
+        descriptor_fd = field;
+    }
+    (*env)->SetIntField(env, descriptor, field, fd);
 }
