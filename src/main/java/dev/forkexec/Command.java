@@ -1,5 +1,6 @@
 package dev.forkexec;
 
+import dev.forkexec.internal.VirtualThreads;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,7 +52,9 @@ import java.util.function.Consumer;
  * JVM: 1,000 concurrent commands use that one thread. {@link #run()} blocks its calling thread anyway,
  * so it runs the same reactor loop on that thread, for its own child, until the command has ended: the
  * child's exit wakes the thread that waits for it, with no hand-off between threads, and a loop of
- * {@code run()}s costs no more than spawning and waiting by hand ({@link Subprocess}). Line consumers
+ * {@code run()}s costs no more than spawning and waiting by hand ({@link Subprocess}). On a virtual
+ * thread (JDK 21+) {@code run()} waits on the shared reactor instead, parked, so that it never pins
+ * its carrier thread in a native wait. Line consumers
  * ({@link #onOutputLine}, {@link #onErrorLine}) run on the loop's thread (the calling thread for
  * {@code run()}, the shared reactor's for {@code start()}), so they should be quick: while one runs,
  * that loop reads no pipe. The futures of {@link #start()} are completed from
@@ -455,6 +458,7 @@ public final class Command {
                     + " every other child; use start()");
         }
         if (Thread.interrupted()) throw new InterruptedException("interrupted before Command.run() started " + this);
+        if (VirtualThreads.isVirtual(Thread.currentThread())) return runOnSharedReactor();
         Reactor loop = Reactor.onCallingThread();
         CommandRun running;
         boolean interrupted;
@@ -473,6 +477,23 @@ public final class Command {
         if (!result.isDone()) throw new IllegalStateException("forkexec: the loop ended before " + this + " did");
         try {
             return result.get();
+        } catch (ExecutionException e) {
+            throw rethrow(e.getCause());
+        }
+    }
+
+    /**
+     * run() on a virtual thread: waiting in poll(2) would pin its carrier for the whole command, so it
+     * parks on the shared reactor's result instead. An interrupt kills the group (SIGKILL) and the
+     * shared reactor reaps it.
+     */
+    private CommandResult runOnSharedReactor() throws SpawnException, InterruptedException {
+        CommandRun running = launch(SharedReactor.get());
+        try {
+            return running.result().get();
+        } catch (InterruptedException e) {
+            running.kill();
+            throw e;
         } catch (ExecutionException e) {
             throw rethrow(e.getCause());
         }

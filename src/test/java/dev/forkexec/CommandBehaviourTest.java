@@ -19,9 +19,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -180,6 +183,37 @@ class CommandBehaviourTest extends CommandTestBase {
             return c.run();
         });
         assertEquals(caller.get(), consumer.get());
+    }
+
+    @Test
+    void runOnVirtualThreadsLeavesTheirCarriersFree() throws Exception {
+        ExecutorService virtual;
+        try {
+            virtual = (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        } catch (NoSuchMethodException e) {
+            Assumptions.abort("virtual threads need JDK 21+");
+            return;
+        }
+        // Each command waits until every one of them has started: more commands than carrier threads
+        // can all be inside run() at once only if run() parks instead of pinning its carrier.
+        int n = 4 * Runtime.getRuntime().availableProcessors() + 4;
+        Path started = Files.createDirectory(tmp.resolve("started"));
+        String script = "touch \"$1/$2\"; while [ \"$(ls \"$1\" | wc -l)\" -lt " + n + " ]; do sleep 0.02; done";
+        List<java.util.concurrent.Future<CommandResult>> results = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                String name = "c" + i;
+                results.add(virtual.submit(() -> Command.of("sh", "-c", script, "sh", started.toString(), name)
+                        .timeout(Duration.ofSeconds(20)).run()));
+            }
+            for (java.util.concurrent.Future<CommandResult> f : results) {
+                CommandResult r = f.get(HANG.toSeconds(), SECONDS);
+                assertFalse(r.timedOut(), () -> "a command never saw all " + n + " started: " + r);
+                assertEquals(0, r.exitStatus().exitCode(), r::toString);
+            }
+        } finally {
+            virtual.shutdownNow();
+        }
     }
 
     @Test
