@@ -210,18 +210,12 @@ public final class Reactor implements AutoCloseable {
     boolean runUntil(java.util.concurrent.Future<?> done) {
         if (!callerDriven || !inLoop()) throw new IllegalStateException("runUntil is for the thread that created a caller-driven reactor");
         try {
-            while (!done.isDone()) {
-                if (interruptSeen) {
-                    interruptSeen = false;
-                    return true;
-                }
-                if (!turn(CALLER_SLICE_MILLIS)) break;
+            while (!done.isDone() && !interruptSeen && turn(CALLER_SLICE_MILLIS)) {
+                // one pass per wake-up, as on a reactor thread
             }
-            if (interruptSeen) {
-                interruptSeen = false;
-                return true;
-            }
-            return false;
+            boolean interrupted = interruptSeen;
+            interruptSeen = false;
+            return interrupted;
         } catch (Throwable t) {
             died(t);
             release();

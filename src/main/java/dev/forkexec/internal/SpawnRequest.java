@@ -191,12 +191,14 @@ public final class SpawnRequest {
      */
     private static final class EnvEntries {
         static final int MAX = 4096;
-        /** Per name: {value, its encoded entry}; a value is matched by identity, so a stale one is never reused. */
-        private static final ConcurrentHashMap<String, Object[]> BY_NAME = new ConcurrentHashMap<>();
+        /** Per name, the value last encoded and its entry; matched by identity, so a stale one is never reused. */
+        private static final ConcurrentHashMap<String, Kept> BY_NAME = new ConcurrentHashMap<>();
+
+        private record Kept(String value, byte[] entry) {}
 
         static byte[] encoded(String name, String value) {
-            Object[] kept = BY_NAME.get(name);
-            if (kept != null && kept[0] == value) return (byte[]) kept[1];
+            Kept kept = BY_NAME.get(name);
+            if (kept != null && kept.value() == value) return kept.entry();
             byte[] n = name.getBytes(StandardCharsets.UTF_8);
             byte[] v = value.getBytes(StandardCharsets.UTF_8);
             byte[] entry = new byte[n.length + 1 + v.length + 1];
@@ -204,7 +206,7 @@ public final class SpawnRequest {
             entry[n.length] = '=';
             System.arraycopy(v, 0, entry, n.length + 1, v.length);
             if (BY_NAME.size() >= MAX) BY_NAME.clear();
-            BY_NAME.put(name, new Object[] {value, entry});
+            BY_NAME.put(name, new Kept(value, entry));
             return entry;
         }
     }
