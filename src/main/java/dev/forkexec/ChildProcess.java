@@ -472,15 +472,16 @@ public final class ChildProcess implements ProcessTransport {
             if (e instanceof WriteEnd w) w.stopWrites();
         }
         hangUpNow = true;
-        for (PolledFd fd : fds) fd.forget();
         ExitStatus reaped;
         try {
+            // killed before its pipes close: a child like cat would otherwise see EOF and exit 0 first
             process.close(); // SIGKILLs if still running, reaps, closes the pidfd
             reaped = process.exitStatus().orElseThrow();
         } catch (RuntimeException e) {
             Log.logger().log(Level.ERROR, "forkexec: cannot reap pid " + pid() + "; reporting exit 255", e);
             reaped = ExitStatus.exited(255);
         }
+        for (PolledFd fd : fds) fd.forget();
         if (status == null) {
             ExitStatus exited = reaped;
             status = exited;

@@ -426,15 +426,7 @@ public final class Subprocess implements AutoCloseable {
             if (closed) return;
             closed = true;
             try {
-                for (FileChannel c : channels.values()) {
-                    try {
-                        c.close();
-                    } catch (IOException ignored) {
-                        // close(2) on a pipe fails only with EINTR/EIO, and the fd is released either way
-                    }
-                }
-                int master = takePtyMaster(); // never taken: the reactor's spawn failed before it could
-                if (master >= 0) NativeFd.close(master);
+                // killed before its pipes close: a child like cat would otherwise see EOF and exit 0 first
                 if (exit == null) {
                     reap(false);
                     if (exit == null) {
@@ -444,6 +436,15 @@ public final class Subprocess implements AutoCloseable {
                 }
             } finally {
                 NativeFd.close(pidfd);
+                for (FileChannel c : channels.values()) {
+                    try {
+                        c.close();
+                    } catch (IOException ignored) {
+                        // close(2) on a pipe fails only with EINTR/EIO, and the fd is released either way
+                    }
+                }
+                int master = takePtyMaster(); // never taken: the reactor's spawn failed before it could
+                if (master >= 0) NativeFd.close(master);
             }
         }
     }
