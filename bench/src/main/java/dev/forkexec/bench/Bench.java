@@ -144,7 +144,7 @@ public final class Bench {
             throw new IOException("--baseline-jar " + this.baselineJar + ": no such file");
         }
         this.jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toAbsolutePath();
-        for (String prog : List.of("spawnloop", "pipeloop", "fanout", "stamp", "sink", "rusage")) {
+        for (String prog : List.of("spawnloop", "pipeloop", "fanout", "stamp", "sink", "rusage", "jobloop")) {
             if (!Files.isExecutable(this.cdir.resolve(prog))) {
                 throw new IOException("missing C program " + this.cdir.resolve(prog) + " (build with: mvn -f bench/pom.xml package)");
             }

@@ -34,14 +34,17 @@ import java.util.Map;
  * </ul>
  *
  * <p>Rows: the runner through its launcher ({@code bin/forkexec}: C1 only, serial GC, CDS) and
- * through {@code java -jar} with the JDK's defaults; xargs; GNU parallel, or a "not installed" row.
+ * through {@code java -jar} with the JDK's defaults; xargs; GNU parallel, or a "not installed" row;
+ * and the limit, {@code bench/c/jobloop.c} (posix_spawnp + wait, J at a time, nothing else), which
+ * says how far any runner could get on this machine.
  */
 final class RunnerBench {
     static final Bench.Row RUNNER = new Bench.Row("fe-runner", "forkexec runner (`bin/forkexec`)", "#1b9e77");
     static final Bench.Row RUNNER_JAR = new Bench.Row("fe-runner-jar", "forkexec runner (`java -jar`, JDK defaults)", "#66c2a5");
     static final Bench.Row XARGS = new Bench.Row("xargs", "`xargs -P N -n 1`", "#d95f02");
     static final Bench.Row PARALLEL = new Bench.Row("parallel", "GNU parallel", "#7570b3");
-    static final List<Bench.Row> ROWS = List.of(RUNNER, RUNNER_JAR, XARGS, PARALLEL);
+    static final Bench.Row C_LIMIT = new Bench.Row("c-jobloop", "C job loop (limit: `bench/c/jobloop.c`)", "#666666");
+    static final List<Bench.Row> ROWS = List.of(RUNNER, RUNNER_JAR, XARGS, PARALLEL, C_LIMIT);
     static final int[] JOBS = {2, 8};
     static final String MILLION = "s12-million";
 
@@ -140,6 +143,7 @@ final class RunnerBench {
         }
         if (row == XARGS) return List.of("xargs", "-P", jj, "-n", "1", cmd);
         if (row == PARALLEL) return List.of("parallel", "-j", jj, cmd);
+        if (row == C_LIMIT) return List.of(b.c("jobloop"), jj, cmd);
         throw new IllegalArgumentException(row.key());
     }
 
@@ -292,7 +296,9 @@ final class RunnerBench {
             double y = fe / med(b, sc, PARALLEL.key(), "jps");
             o.append("| S12 (-j ").append(j).append("): runner ≥ 5× GNU parallel's jobs/s | ")
                     .append(s(b, sc, PARALLEL.key()) != null && "not installed".equals(s(b, sc, PARALLEL.key()).error)
-                            ? "GNU parallel not installed" : ratio(y)).append(" | ").append(verdict(y >= 5, y)).append(" |\n");
+                            ? "GNU parallel not installed" : ratio(y) + " (the C limit: "
+                                    + ratio(med(b, sc, C_LIMIT.key(), "jps") / med(b, sc, PARALLEL.key(), "jps")) + ")")
+                    .append(" | ").append(verdict(y >= 5, y)).append(" |\n");
             double z = med(b, sc, RUNNER.key(), "cpu") / med(b, sc, XARGS.key(), "cpu");
             o.append("| S12 (-j ").append(j).append("): runner's CPU per job ≤ 1.5× xargs' | ").append(ratio(z))
                     .append(" | ").append(verdict(z <= 1.5, z)).append(" |\n");
@@ -316,7 +322,9 @@ final class RunnerBench {
                 .append(" interleaved rounds after a warm-up round of ").append(c.runnerWarmJobs()).append(" jobs per row. ")
                 .append("`bin/forkexec` is the launcher in the repository (C1 only, serial GC, CDS); `java -jar` uses the ")
                 .append("JDK's defaults. xargs execs the program itself; GNU parallel (").append(b.env.getOrDefault("GNU parallel", "?"))
-                .append(") runs each job as it decides (a shell when the command needs one).\n\n");
+                .append(") runs each job as it decides (a shell when the command needs one). *C job loop* is the limit: ")
+                .append("`bench/c/jobloop.c` reads the same inputs and runs each job with `posix_spawnp` and `wait`, J at a ")
+                .append("time, with no joblog, grouping or timeout: no runner can do less per job.\n\n");
         for (String kind : List.of("true", "echo")) {
             int n = kind.equals("true") ? c.runnerJobs() : c.runnerOutJobs();
             o.append("### 12").append(kind.equals("true") ? "a" : "b").append(". ").append(String.format(Locale.ROOT, "%,d", n))
@@ -358,7 +366,9 @@ final class RunnerBench {
             double z = med(b, sc, RUNNER.key(), "cpu") / med(b, sc, XARGS.key(), "cpu");
             o.append("-j ").append(j).append(": ").append(ratio(x)).append(" xargs (paired by round ")
                     .append(ratio(paired(b, sc, RUNNER.key(), XARGS.key()))).append(") ").append(verdict(x >= 0.9, x)).append(", ")
-                    .append(ratio(y)).append(" parallel ").append(verdict(y >= 5, y)).append(", CPU ").append(ratio(z)).append(" ")
+                    .append(ratio(y)).append(" parallel ").append(verdict(y >= 5, y)).append(" (the C limit ")
+                    .append(ratio(med(b, sc, C_LIMIT.key(), "jps") / med(b, sc, PARALLEL.key(), "jps"))).append(")")
+                    .append(", CPU ").append(ratio(z)).append(" ")
                     .append(verdict(z <= 1.5, z)).append(j == JOBS[JOBS.length - 1] ? ".\n\n" : "; ");
         }
         o.append("The same ratios for the `echo` jobs: ");
