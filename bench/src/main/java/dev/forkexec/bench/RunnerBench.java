@@ -89,6 +89,9 @@ final class RunnerBench {
             }
             b.log.println("[bench] scenario 12: load " + ProcSelf.loadAverage());
             b.env.put("load average (scenario 12 start)", ProcSelf.loadAverage());
+            // how dear a spawn is on this host today: the ratios against GNU parallel move with it
+            b.env.put("C posix_spawn loop at scenario 12 start (µs per /bin/true, 500 spawns)",
+                    String.format(Locale.ROOT, "%.0f", Long.parseLong(b.runC(b.c("spawnloop"), "s1", "500")) / 1e3));
             b.roundRobin("scenario 12 (job runner)", tasks, c.runnerRounds());
             million(b, dir);
         } finally {
