@@ -8,6 +8,14 @@
  */
 #include "common.h"
 
+/* Reaps whichever job ends first (every child is one of ours); 1 if it did not exit 0. */
+static int reap_any(void) {
+    int status;
+    while (wait(&status) < 0)
+        if (errno != EINTR) die("wait");
+    return !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: jobloop J PROG < inputs\n");
@@ -23,22 +31,12 @@ int main(int argc, char **argv) {
     int failed = 0;
     while (fgets(line, sizeof line, stdin)) {
         line[strcspn(line, "\n")] = '\0';
-        for (; running >= j; running--) {
-            int status;
-            while (wait(&status) < 0)
-                if (errno != EINTR) die("wait");
-            failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
-        }
+        for (; running >= j; running--) failed |= reap_any();
         char *args[] = {argv[2], line, NULL};
         pid_t pid;
         check_spawn(posix_spawnp(&pid, argv[2], NULL, NULL, args, environ), argv[2]);
         running++;
     }
-    for (; running > 0; running--) {
-        int status;
-        while (wait(&status) < 0)
-            if (errno != EINTR) die("wait");
-        failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
-    }
+    for (; running > 0; running--) failed |= reap_any();
     return failed ? 2 : 0;
 }

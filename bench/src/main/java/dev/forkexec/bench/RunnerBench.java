@@ -285,6 +285,11 @@ final class RunnerBench {
         return Stats.median(r);
     }
 
+    /** The C job loop's jobs/s over GNU parallel's: how far any runner could get against parallel in that run. */
+    static double limitOverParallel(Bench b, String scenario) {
+        return med(b, scenario, C_LIMIT.key(), "jps") / med(b, scenario, PARALLEL.key(), "jps");
+    }
+
     /** The rows of the report's targets table. */
     static void targets(Bench b, StringBuilder o) {
         if (!b.results.containsKey(sc("true", 2))) return;
@@ -300,7 +305,7 @@ final class RunnerBench {
             o.append("| S12 (-j ").append(j).append("): runner ≥ 5× GNU parallel's jobs/s | ")
                     .append(s(b, sc, PARALLEL.key()) != null && "not installed".equals(s(b, sc, PARALLEL.key()).error)
                             ? "GNU parallel not installed" : ratio(y) + " (the C limit: "
-                                    + ratio(med(b, sc, C_LIMIT.key(), "jps") / med(b, sc, PARALLEL.key(), "jps")) + ")")
+                                    + ratio(limitOverParallel(b, sc)) + ")")
                     .append(" | ").append(verdict(y >= 5, y)).append(" |\n");
             double z = med(b, sc, RUNNER.key(), "cpu") / med(b, sc, XARGS.key(), "cpu");
             o.append("| S12 (-j ").append(j).append("): runner's CPU per job ≤ 1.5× xargs' | ").append(ratio(z))
@@ -370,7 +375,7 @@ final class RunnerBench {
             o.append("-j ").append(j).append(": ").append(ratio(x)).append(" xargs (paired by round ")
                     .append(ratio(paired(b, sc, RUNNER.key(), XARGS.key()))).append(") ").append(verdict(x >= 0.9, x)).append(", ")
                     .append(ratio(y)).append(" parallel ").append(verdict(y >= 5, y)).append(" (the C limit ")
-                    .append(ratio(med(b, sc, C_LIMIT.key(), "jps") / med(b, sc, PARALLEL.key(), "jps"))).append(")")
+                    .append(ratio(limitOverParallel(b, sc))).append(")")
                     .append(", CPU ").append(ratio(z)).append(" ")
                     .append(verdict(z <= 1.5, z)).append(j == JOBS[JOBS.length - 1] ? ".\n\n" : "; ");
         }
