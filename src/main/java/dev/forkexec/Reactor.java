@@ -276,7 +276,10 @@ public final class Reactor implements AutoCloseable {
             synchronized (lifecycle) {
                 pendingSpawns--;
             }
-            wake();
+            // Another thread's spawn may have made the loop finished (close() waits for it). The loop
+            // thread itself is inside a turn, and the next turn checks: signalling the eventfd would
+            // only cost a write, an epoll_wait and a read per child spawned from a callback.
+            if (!inLoop()) wake();
         }
     }
 
