@@ -19,6 +19,15 @@ import java.util.concurrent.TimeUnit;
  * the child's classpath holds no JUnit.
  */
 public final class ReliabilityChildMain {
+    /**
+     * When this class was loaded, which is when the JVM started its main class. JDK 25's "VM Periodic
+     * Task" thread reads {@code $JAVA_HOME/release} once, about 100 ms later (seen with strace: the only
+     * fd a JVM thread of ours does not open itself in the first seconds); {@link #warmUp()} waits it out.
+     */
+    private static final long LOADED_NANOS = System.nanoTime();
+    /** Ten times the delay of that read: the fd-counting modes start measuring only after it. */
+    private static final long QUIET_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private ReliabilityChildMain() {}
 
     public static void main(String[] args) throws Exception {
@@ -72,7 +81,11 @@ public final class ReliabilityChildMain {
         }
     }
 
-    /** Loads the failure path's classes while fds are plentiful (class loading itself opens files). */
+    /**
+     * Loads the failure path's classes while fds are plentiful (class loading itself opens files), then
+     * waits until the JVM's own one-time background read is over, so that every fd counted from here on
+     * is one this class opened or the spawn under test did.
+     */
     private static void warmUp() throws Exception {
         try {
             Subprocess.start(ProcessSpec.command("/no/such/forkexec-program").build()).close();
@@ -83,6 +96,8 @@ public final class ReliabilityChildMain {
             p.waitFor();
         }
         ProcFs.zombieChildren();
+        long quietIn = LOADED_NANOS + QUIET_AFTER_NANOS - System.nanoTime();
+        if (quietIn > 0) TimeUnit.NANOSECONDS.sleep(quietIn);
     }
 
     /**
