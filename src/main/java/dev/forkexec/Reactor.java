@@ -276,10 +276,7 @@ public final class Reactor implements AutoCloseable {
             synchronized (lifecycle) {
                 pendingSpawns--;
             }
-            // Another thread's spawn may have made the loop finished (close() waits for it). The loop
-            // thread itself is inside a turn, and the next turn checks: signalling the eventfd would
-            // only cost a write, an epoll_wait and a read per child spawned from a callback.
-            if (!inLoop()) wake();
+            wake(); // another thread's spawn may have made the loop finished (close() waits for it)
         }
     }
 
@@ -408,11 +405,17 @@ public final class Reactor implements AutoCloseable {
     void execute(Runnable task) {
         if (terminated) return; // every child has ended; nothing is left to do
         tasks.add(task);
-        if (!inLoop()) wake();
+        wake();
     }
 
+    /**
+     * Signals the eventfd, from another thread. The loop thread itself is inside a turn, and its next
+     * turn runs the queued tasks and checks whether it is finished: signalling would only cost a write,
+     * an epoll_wait and a read (per child, for spawns from callbacks).
+     */
     private void wake() {
         if (wakefd < 0) return; // caller-driven: see the constructor
+        if (inLoop()) return;
         if (wakePending.compareAndSet(false, true)) {
             synchronized (wakeLock) {
                 // Once the loop has ended, wakefd is closed and its number may belong to another file.
