@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 public final class ReliabilityChildMain {
     /**
      * When this class was loaded, which is when the JVM started its main class. JDK 25's "VM Periodic
-     * Task" thread reads {@code $JAVA_HOME/release} once, about 100 ms later (seen with strace: the only
-     * fd a JVM thread of ours does not open itself in the first seconds); {@link #warmUp()} waits it out.
+     * Task" thread reads {@code $JAVA_HOME/release} once, about 100 ms later (strace: in the first seconds
+     * after main starts, the only fd the JVM opens on its own); {@link #warmUp()} waits it out.
      */
     private static final long LOADED_NANOS = System.nanoTime();
     /** Ten times the delay of that read: the fd-counting modes start measuring only after it. */
